@@ -1,0 +1,86 @@
+//! The `cairn` command line: argument parsing, dispatch to commands, exit codes.
+//!
+//! Exit codes are part of the interface: 0 when the command did what was asked, 1 when the
+//! input was rejected (a parse, evaluation or build error), 2 for usage and internal errors.
+//! Commands run on a thread with a large stack, so deeply nested input is bounded by the
+//! parser's nesting limit and not by the size of the main thread's stack.
+
+mod diagnostics;
+mod globals;
+mod parse;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Reproducible container images from Nix expressions.
+#[derive(Debug, Parser)]
+#[command(name = "cairn", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// When to use colours in messages.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check that a Nix file or expression parses, and show its syntax tree.
+    ///
+    /// Exits with 0 when the input is valid Nix syntax, and 1 with every error on standard error
+    /// otherwise. Besides the grammar, it makes the checks Nix makes when it reads a file:
+    /// duplicate attributes, duplicate function arguments, unbound variables.
+    Parse(parse::ParseArgs),
+}
+
+/// What a command reports back to `main`.
+pub(crate) enum Outcome {
+    /// Did what was asked.
+    Success,
+    /// The input was rejected; the reasons are already printed.
+    Rejected,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = cli.color;
+    // 256 MiB of stack: evaluation and tree walks recurse with the nesting of the input.
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli));
+    let result = match worker {
+        Ok(handle) => handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a command panicked"))),
+        Err(e) => Err(anyhow::anyhow!("could not start a worker thread: {e}")),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Rejected) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            diagnostics::print_error(&e, color);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Parse(args) => parse::run(args, cli.color),
+    }
+}
+
+/// A closed pipe on standard output is the reader's choice, not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

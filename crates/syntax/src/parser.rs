@@ -1,0 +1,375 @@
+//! The parser adapter: runs the lalrpop grammar over the significant tokens and turns the plain
+//! tree it builds, plus the full token list, into a rowan `GreenNode`.
+//!
+//! The grammar's actions never allocate per node: they append to `Builder`, an arena of nodes
+//! whose children are token indices or other nodes. The adapter then walks that arena in order,
+//! putting whitespace and comments back between the tokens the grammar saw. Any significant token
+//! the plain tree does not hold (dropped by error recovery, or lost with the states it popped) is
+//! wrapped in an `ERROR` node where it stands, so the tree's text is always exactly the input.
+//!
+//! This file does not decide what is valid Nix beyond the grammar: duplicate attributes and
+//! unbound variables are `check.rs`'s concern.
+
+use lalrpop_util::{ErrorRecovery, ParseError};
+use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
+
+use crate::SyntaxKind::{self, *};
+use crate::lexer::{Token, tokenize};
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, unreachable_pub, dead_code)]
+    grammar,
+    "/nix.rs"
+);
+
+/// A token as the grammar sees it: its kind and its index in the full token list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tok {
+    pub(crate) kind: SyntaxKind,
+    pub(crate) index: u32,
+}
+
+/// A child in the plain tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Child {
+    Token(u32),
+    Node(u32),
+}
+
+impl From<Tok> for Child {
+    fn from(tok: Tok) -> Child {
+        Child::Token(tok.index)
+    }
+}
+
+const NO_TOKEN: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct RawNode {
+    kind: SyntaxKind,
+    /// Index of the first token under this node, `NO_TOKEN` if it has none.
+    first: u32,
+    children_start: u32,
+    children_end: u32,
+}
+
+/// A syntax error: a message and the byte range it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+    /// Another place the message refers to, with its label (the first definition of a
+    /// duplicate attribute, say).
+    pub related: Option<(TextRange, String)>,
+}
+
+/// The arena the grammar's actions build the plain tree in.
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    nodes: Vec<RawNode>,
+    children: Vec<Child>,
+    recovered: Vec<ParseError<usize, Tok, ()>>,
+}
+
+type Recovery = ErrorRecovery<usize, Tok, ()>;
+
+impl Builder {
+    fn first_token(&self, child: Child) -> u32 {
+        match child {
+            Child::Token(i) => i,
+            Child::Node(n) => self.nodes[n as usize].first,
+        }
+    }
+
+    pub(crate) fn node(&mut self, kind: SyntaxKind, children: &[Child]) -> Child {
+        let first = children
+            .iter()
+            .map(|&c| self.first_token(c))
+            .find(|&f| f != NO_TOKEN)
+            .unwrap_or(NO_TOKEN);
+        let start = self.children.len() as u32;
+        self.children.extend_from_slice(children);
+        let id = self.nodes.len() as u32;
+        self.nodes.push(RawNode { kind, first, children_start: start, children_end: start + children.len() as u32 });
+        Child::Node(id)
+    }
+
+    pub(crate) fn binary(&mut self, lhs: Child, op: Tok, rhs: Child) -> Child {
+        self.node(BIN_OP, &[lhs, op.into(), rhs])
+    }
+
+    /// Records a recovered error and returns an `ERROR` node holding the tokens it skipped.
+    pub(crate) fn recovered(&mut self, recovery: Recovery) -> Child {
+        let dropped: Vec<Child> = recovery.dropped_tokens.iter().map(|(_, t, _)| Child::from(*t)).collect();
+        self.recovered.push(recovery.error);
+        self.node(ERROR, &dropped)
+    }
+
+    fn children_of(&self, node: u32) -> &[Child] {
+        let n = &self.nodes[node as usize];
+        &self.children[n.children_start as usize..n.children_end as usize]
+    }
+}
+
+/// The outcome of parsing: a lossless green tree and every syntax error found.
+#[derive(Debug, Clone)]
+pub(crate) struct ParseOutput {
+    pub(crate) green: GreenNode,
+    pub(crate) errors: Vec<SyntaxError>,
+}
+
+/// Parses `src` into a lossless tree. Never fails: problems are in `errors`, and `ERROR` nodes
+/// mark where they are in the tree.
+pub(crate) fn parse_text(src: &str) -> ParseOutput {
+    assert!(src.len() < u32::MAX as usize, "sources are limited to 4 GiB");
+    let (tokens, lex_errors) = tokenize(src);
+    let mut offsets = Vec::with_capacity(tokens.len() + 1);
+    let mut pos = 0u32;
+    for t in &tokens {
+        offsets.push(pos);
+        pos += t.len;
+    }
+    offsets.push(pos);
+
+    let mut errors: Vec<SyntaxError> = lex_errors
+        .into_iter()
+        .map(|e| SyntaxError { range: range(e.start as u32, e.end as u32), message: e.message, related: None })
+        .collect();
+
+    let significant = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.kind.is_trivia())
+        .map(|(i, t)| Ok::<_, ()>((i, Tok { kind: t.kind, index: i as u32 }, i + 1)));
+
+    let mut builder = Builder::default();
+    let root = grammar::RootParser::new().parse(&mut builder, significant);
+    let root = match root {
+        Ok(root) => Some(root),
+        Err(e) => {
+            builder.recovered.push(e);
+            None
+        }
+    };
+
+    // Lex errors already explain their ERROR_TOKENs; don't report those twice.
+    let ctx = ErrorContext { src, offsets: &offsets };
+    for e in std::mem::take(&mut builder.recovered) {
+        if let ParseError::UnrecognizedToken { token: (_, tok, _), .. } = &e {
+            if tok.kind == ERROR_TOKEN {
+                continue;
+            }
+        }
+        errors.push(ctx.describe(&e));
+    }
+    errors.sort_by_key(|e| (e.range.start(), e.range.end()));
+    errors.dedup();
+
+    let green = GreenBuilder {
+        src,
+        tokens: &tokens,
+        offsets: &offsets,
+        tree: &builder,
+        next: 0,
+        out: GreenNodeBuilder::new(),
+    }
+    .build(root);
+    ParseOutput { green, errors }
+}
+
+fn range(start: u32, end: u32) -> TextRange {
+    TextRange::new(TextSize::from(start), TextSize::from(end))
+}
+
+struct ErrorContext<'a> {
+    src: &'a str,
+    offsets: &'a [u32],
+}
+
+impl ErrorContext<'_> {
+    fn token_range(&self, index: u32) -> TextRange {
+        let i = index as usize;
+        range(self.offsets[i], self.offsets[i + 1])
+    }
+
+    fn token_text(&self, index: u32) -> &str {
+        let r = self.token_range(index);
+        &self.src[r]
+    }
+
+    fn describe(&self, error: &ParseError<usize, Tok, ()>) -> SyntaxError {
+        match error {
+            ParseError::UnrecognizedToken { token: (_, tok, _), expected } => {
+                let text = self.token_text(tok.index);
+                let found = describe_found(tok.kind, text);
+                SyntaxError {
+                    range: self.token_range(tok.index),
+                    message: format!("unexpected {found}{}", describe_expected(expected)),
+                    related: None,
+                }
+            }
+            ParseError::UnrecognizedEof { expected, .. } => {
+                let end = self.src.len() as u32;
+                SyntaxError {
+                    range: range(end, end),
+                    message: format!("unexpected end of input{}", describe_expected(expected)),
+                    related: None,
+                }
+            }
+            ParseError::ExtraToken { token: (_, tok, _) } => SyntaxError {
+                range: self.token_range(tok.index),
+                message: format!("unexpected {}", describe_found(tok.kind, self.token_text(tok.index))),
+                related: None,
+            },
+            ParseError::InvalidToken { location } => {
+                let r = self.token_range(*location as u32);
+                SyntaxError { range: r, message: "unexpected input".into(), related: None }
+            }
+            ParseError::User { .. } => {
+                let end = self.src.len() as u32;
+                SyntaxError { range: range(end, end), message: "syntax error".into(), related: None }
+            }
+        }
+    }
+}
+
+fn describe_found(kind: SyntaxKind, text: &str) -> String {
+    match kind {
+        IDENT | INT | FLOAT | URI | PATH | PATH_START | PATH_FRAGMENT | SEARCH_PATH => {
+            let short: String = text.chars().take(40).collect();
+            format!("{} `{short}`", kind.describe())
+        }
+        _ => kind.describe().to_string(),
+    }
+}
+
+/// Turns lalrpop's list of expected terminals into words: "expected an expression" where an
+/// expression could start, else the few tokens that could come.
+fn describe_expected(expected: &[String]) -> String {
+    if expected.is_empty() {
+        return String::new();
+    }
+    let has = |t: &str| expected.iter().any(|e| e == t);
+    let mut parts: Vec<String> = Vec::new();
+    let expression = has("IDENT") && has("INT") && has("\"(\"");
+    if expression {
+        parts.push("an expression".into());
+    }
+    for e in expected {
+        let name = match e.as_str() {
+            "IDENT" | "INT" | "FLOAT" | "URI" | "PATH" | "PATH_START" | "SEARCH_PATH" | "STRING_START"
+            | "IND_STRING_START" | "\"(\"" | "\"[\"" | "\"{\"" | "\"let\"" | "\"rec\"" | "\"!\""
+            | "\"-\""
+                if expression =>
+            {
+                continue;
+            }
+            "\"if\"" | "\"with\"" | "\"assert\"" if expression => continue,
+            "IDENT" => "an identifier".to_string(),
+            "STRING_START" => "a string".to_string(),
+            "STRING_END" => "`\"`".to_string(),
+            "IND_STRING_END" => "`''`".to_string(),
+            "STRING_CONTENT" | "ERROR_TOKEN" | "PATH_FRAGMENT" => continue,
+            "INTERPOL_START" | "DYNAMIC_START" => "`${`".to_string(),
+            "INTERPOL_END" | "DYNAMIC_END" => "`}`".to_string(),
+            "INT" => "an integer".to_string(),
+            "FLOAT" => "a float".to_string(),
+            "URI" => "a URI".to_string(),
+            "PATH" | "PATH_START" => "a path".to_string(),
+            "SEARCH_PATH" => "a search path".to_string(),
+            "IND_STRING_START" => "an indented string".to_string(),
+            quoted => format!("`{}`", quoted.trim_matches('"')),
+        };
+        if !parts.contains(&name) {
+            parts.push(name);
+        }
+    }
+    // Operators that could continue an expression are noise in a message; keep what matters.
+    const MAX: usize = 6;
+    if parts.len() > MAX {
+        let total = parts.len();
+        parts.truncate(MAX);
+        return format!(", expected {} or one of {} more", parts.join(", "), total - MAX);
+    }
+    match parts.len() {
+        0 => String::new(),
+        1 => format!(", expected {}", parts[0]),
+        _ => {
+            let last = parts.pop().unwrap();
+            format!(", expected {} or {}", parts.join(", "), last)
+        }
+    }
+}
+
+/// Walks the plain tree in order and emits the rowan tree with every token of the input.
+struct GreenBuilder<'a> {
+    src: &'a str,
+    tokens: &'a [Token],
+    offsets: &'a [u32],
+    tree: &'a Builder,
+    /// The next token of the input not yet in the green tree.
+    next: u32,
+    out: GreenNodeBuilder<'static>,
+}
+
+impl GreenBuilder<'_> {
+    fn build(mut self, root: Option<Child>) -> GreenNode {
+        self.out.start_node(ROOT.into());
+        if let Some(root) = root {
+            self.child(root);
+        }
+        self.gap(self.tokens.len() as u32);
+        self.out.finish_node();
+        self.out.finish()
+    }
+
+    fn token(&mut self, index: u32) {
+        let i = index as usize;
+        let text = &self.src[self.offsets[i] as usize..self.offsets[i + 1] as usize];
+        self.out.token(self.tokens[i].kind.into(), text);
+        self.next = index + 1;
+    }
+
+    /// Emits the input tokens before `until` that no node claimed: trivia as they are, anything
+    /// significant wrapped in one `ERROR` node.
+    fn gap(&mut self, until: u32) {
+        let mut i = self.next;
+        while i < until {
+            if self.tokens[i as usize].kind.is_trivia() {
+                self.token(i);
+                i += 1;
+                continue;
+            }
+            let last = (i..until).rev().find(|&j| !self.tokens[j as usize].kind.is_trivia()).unwrap_or(i);
+            self.out.start_node(ERROR.into());
+            for j in i..=last {
+                self.token(j);
+            }
+            self.out.finish_node();
+            i = last + 1;
+        }
+    }
+
+    fn child(&mut self, child: Child) {
+        let first = self.tree.first_token(child);
+        if first != NO_TOKEN {
+            self.gap(first);
+        }
+        match child {
+            Child::Token(i) => {
+                // A token can only be claimed once, and in order.
+                if i >= self.next {
+                    self.token(i);
+                }
+            }
+            Child::Node(n) => {
+                let kind = self.tree.nodes[n as usize].kind;
+                self.out.start_node(kind.into());
+                for &c in self.tree.children_of(n) {
+                    self.child(c);
+                }
+                self.out.finish_node();
+            }
+        }
+    }
+}

@@ -13,6 +13,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+// Parsing and evaluation allocate many small objects; mimalloc serves them markedly faster than
+// the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Reproducible container images from Nix expressions.
 #[derive(Debug, Parser)]
 #[command(name = "cairn", version, about, long_about = None, propagate_version = true)]

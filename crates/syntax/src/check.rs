@@ -1,6 +1,6 @@
 //! The static checks Nix makes when it parses a file, beyond the grammar: duplicate attributes
 //! (with Nix's rules for merging `a.b = ...; a = { ... };`), duplicate formal arguments,
-//! dynamic attributes where they are not allowed, integer literals out of range, and variables
+//! dynamic attributes where they are not allowed, and variables
 //! bound nowhere (unless a `with` is in scope, which makes every name dynamic).
 //!
 //! Attribute paths are folded into nested sets exactly as Nix's parser does, because that
@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::ast::{self, AstNode, Attr, Binding, Expr, HasBindings, Param};
-use crate::{SyntaxError, SyntaxKind, TextRange};
+use crate::{SyntaxError, TextRange};
 
 /// Runs every static check over `root` and returns the problems, in source order.
 /// `is_global` says whether a name is bound in the global scope (`builtins`, `map`, `true`...).
@@ -19,11 +19,6 @@ pub fn check(root: &ast::Root, is_global: &dyn Fn(&str) -> bool) -> Vec<SyntaxEr
     let mut checker = Checker { errors: Vec::new(), is_global };
     if let Some(e) = root.expr() {
         checker.expr(&e, &Env::Global);
-    }
-    for token in root.syntax().descendants_with_tokens().filter_map(|e| e.into_token()) {
-        if token.kind() == SyntaxKind::INT && token.text().parse::<i64>().is_err() {
-            checker.error(token.text_range(), format!("integer `{}` is out of range", token.text()));
-        }
     }
     let mut errors = checker.errors;
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
@@ -34,7 +29,10 @@ pub fn check(root: &ast::Root, is_global: &dyn Fn(&str) -> bool) -> Vec<SyntaxEr
 /// A scope: the names it binds, or a `with`, which makes all names dynamic.
 enum Env<'p> {
     Global,
+    /// Lambda arguments: few, so a list.
     Names { names: Vec<String>, parent: &'p Env<'p> },
+    /// The attributes of a `let` or `rec` set.
+    Attrs { attrs: &'p HashMap<String, Def>, parent: &'p Env<'p> },
     With,
 }
 
@@ -46,6 +44,12 @@ impl Env<'_> {
                 Env::Global => return is_global(name),
                 Env::Names { names, parent } => {
                     if names.iter().any(|n| n == name) {
+                        return true;
+                    }
+                    env = parent;
+                }
+                Env::Attrs { attrs, parent } => {
+                    if attrs.contains_key(name) {
                         return true;
                     }
                     env = parent;
@@ -234,7 +238,7 @@ impl Checker<'_> {
     /// Checks the variables of a folded set: `env` is the scope around it.
     fn bind_model(&mut self, model: &AttrsModel, env: &Env<'_>) {
         if model.rec {
-            let inner = Env::Names { names: model.order.clone(), parent: env };
+            let inner = Env::Attrs { attrs: &model.attrs, parent: env };
             self.bind_defs(model, env, &inner);
         } else {
             self.bind_defs(model, env, env);
@@ -271,17 +275,19 @@ impl Checker<'_> {
         }
     }
 
-    fn let_bindings(&mut self, bindings: impl Iterator<Item = Binding>, env: &Env<'_>) -> Vec<String> {
-        let model = self.model(bindings, true);
+    fn let_in(&mut self, l: &ast::LetIn, env: &Env<'_>) {
+        let model = self.model(l.bindings(), true);
         for (key, _) in &model.dynamic {
             let range = key.as_ref().map(|k| k.syntax().text_range());
             if let Some(range) = range {
                 self.error(range, "dynamic attributes are not allowed in `let`".into());
             }
         }
-        let inner = Env::Names { names: model.order.clone(), parent: env };
+        let inner = Env::Attrs { attrs: &model.attrs, parent: env };
         self.bind_defs(&model, env, &inner);
-        model.order
+        if let Some(body) = l.body() {
+            self.expr(&body, &inner);
+        }
     }
 
     fn expr(&mut self, e: &Expr, env: &Env<'_>) {
@@ -300,13 +306,7 @@ impl Checker<'_> {
                 let model = self.model(l.bindings(), true);
                 self.bind_model(&model, env);
             }
-            Expr::LetIn(l) => {
-                let names = self.let_bindings(l.bindings(), env);
-                let inner = Env::Names { names, parent: env };
-                if let Some(body) = l.body() {
-                    self.expr(&body, &inner);
-                }
-            }
+            Expr::LetIn(l) => self.let_in(l, env),
             Expr::With(w) => {
                 if let Some(ns) = w.namespace() {
                     self.expr(&ns, env);

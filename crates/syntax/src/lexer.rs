@@ -343,6 +343,12 @@ impl<'a> Lexer<'a> {
                     }
                     self.push(PATH, len);
                 }
+                Raw::Int => {
+                    if self.src[tok_start..tok_start + len].parse::<i64>().is_err() {
+                        self.error(tok_start, tok_start + len, "integer is out of range: cairn and Nix use 64-bit integers");
+                    }
+                    self.push(INT, len);
+                }
                 _ => self.push(raw_kind(raw), len),
             }
         }

@@ -16,6 +16,7 @@ mod kind;
 pub mod ast;
 pub mod lexer;
 mod parser;
+mod precedence;
 
 use std::marker::PhantomData;
 use std::sync::Arc;

@@ -15,6 +15,7 @@ use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
 
 use crate::SyntaxKind::{self, *};
 use crate::lexer::{Token, tokenize};
+pub(crate) use crate::precedence::OpItem;
 
 lalrpop_util::lalrpop_mod!(
     #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, unreachable_pub, dead_code)]
@@ -69,6 +70,8 @@ pub(crate) struct Builder {
     nodes: Vec<RawNode>,
     children: Vec<Child>,
     recovered: Vec<ParseError<usize, Tok, ()>>,
+    /// Errors found while building, such as a chained non-associative operator.
+    operator_errors: Vec<(Tok, String)>,
 }
 
 type Recovery = ErrorRecovery<usize, Tok, ()>;
@@ -94,8 +97,8 @@ impl Builder {
         Child::Node(id)
     }
 
-    pub(crate) fn binary(&mut self, lhs: Child, op: Tok, rhs: Child) -> Child {
-        self.node(BIN_OP, &[lhs, op.into(), rhs])
+    pub(crate) fn operator_error(&mut self, at: Tok, message: String) {
+        self.operator_errors.push((at, message));
     }
 
     /// Records a recovered error and returns an `ERROR` node holding the tokens it skipped.
@@ -161,6 +164,9 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
             }
         }
         errors.push(ctx.describe(&e));
+    }
+    for (tok, message) in std::mem::take(&mut builder.operator_errors) {
+        errors.push(SyntaxError { range: ctx.token_range(tok.index), message, related: None });
     }
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors.dedup();

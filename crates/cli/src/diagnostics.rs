@@ -5,7 +5,9 @@
 use std::io::IsTerminal;
 
 use cairn_syntax::SyntaxError;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
 
 use crate::ColorChoice;
 
@@ -20,13 +22,18 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
         }
     }
 }
 
 fn handler(color: ColorChoice) -> GraphicalReportHandler {
-    let theme = if use_color(color) { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if use_color(color) {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     GraphicalReportHandler::new_themed(theme).with_context_lines(2)
 }
 
@@ -39,7 +46,11 @@ fn label_for(error: &SyntaxError, at_end: bool) -> String {
             format!("expected {expected}")
         };
     }
-    if at_end { "the input ends here".to_string() } else { "here".to_string() }
+    if at_end {
+        "the input ends here".to_string()
+    } else {
+        "here".to_string()
+    }
 }
 
 /// Prints every syntax error of a source as its own diagnostic, then a summary line.
@@ -60,9 +71,15 @@ pub(crate) fn print_syntax_errors(source: &Source, errors: &[SyntaxError], color
                 start = visible.len() - len;
             }
         }
-        let mut labels = vec![LabeledSpan::new_primary_with_span(Some(label_for(error, at_end)), (start, len))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(label_for(error, at_end)),
+            (start, len),
+        )];
         if let Some((range, label)) = &error.related {
-            labels.push(LabeledSpan::new_with_span(Some(label.clone()), (usize::from(range.start()), usize::from(range.len()))));
+            labels.push(LabeledSpan::new_with_span(
+                Some(label.clone()),
+                (usize::from(range.start()), usize::from(range.len())),
+            ));
         }
         let diagnostic = MietteDiagnostic::new(error.message.clone()).with_labels(labels);
         let report = Report::new(diagnostic).with_source_code(named.clone());

@@ -59,9 +59,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = cli.color;
     // 256 MiB of stack: evaluation and tree walks recurse with the nesting of the input.
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli));
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || run(cli));
     let result = match worker {
-        Ok(handle) => handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a command panicked"))),
+        Ok(handle) => handle
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a command panicked"))),
         Err(e) => Err(anyhow::anyhow!("could not start a worker thread: {e}")),
     };
     match result {
@@ -86,6 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// A closed pipe on standard output is the reader's choice, not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

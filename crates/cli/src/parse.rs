@@ -12,7 +12,11 @@ use crate::{ColorChoice, Outcome};
 #[derive(Debug, clap::Args)]
 pub(crate) struct ParseArgs {
     /// The file to parse; `-` reads standard input.
-    #[arg(value_name = "FILE", conflicts_with = "expr", required_unless_present = "expr")]
+    #[arg(
+        value_name = "FILE",
+        conflicts_with = "expr",
+        required_unless_present = "expr"
+    )]
     file: Option<PathBuf>,
 
     /// Parse this expression instead of a file.
@@ -27,16 +31,27 @@ pub(crate) struct ParseArgs {
 
 pub(crate) fn run(args: ParseArgs, color: ColorChoice) -> anyhow::Result<Outcome> {
     let source = match (&args.expr, &args.file) {
-        (Some(expr), _) => Source { name: "«expression»".into(), text: expr.clone() },
+        (Some(expr), _) => Source {
+            name: "«expression»".into(),
+            text: expr.clone(),
+        },
         (None, Some(path)) if path.as_os_str() == "-" => {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).context("could not read standard input")?;
-            Source { name: "«stdin»".into(), text }
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("could not read standard input")?;
+            Source {
+                name: "«stdin»".into(),
+                text,
+            }
         }
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("could not read `{}`", path.display()))?;
-            Source { name: path.display().to_string(), text }
+            Source {
+                name: path.display().to_string(),
+                text,
+            }
         }
         (None, None) => unreachable!("clap requires FILE or --expr"),
     };

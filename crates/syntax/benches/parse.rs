@@ -40,7 +40,11 @@ fn lex(bencher: divan::Bencher) {
     let src = corpus(2000);
     bencher
         .counter(divan::counter::BytesCount::of_str(&src))
-        .bench(|| cairn_syntax::lexer::tokenize(divan::black_box(&src)).0.len());
+        .bench(|| {
+            cairn_syntax::lexer::tokenize(divan::black_box(&src))
+                .0
+                .len()
+        });
 }
 
 #[divan::bench]

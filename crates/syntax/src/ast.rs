@@ -43,7 +43,9 @@ fn children<N: AstNode>(node: &SyntaxNode) -> impl Iterator<Item = N> + use<N> {
 }
 
 fn token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
-    node.children_with_tokens().filter_map(SyntaxElement::into_token).find(|t| t.kind() == kind)
+    node.children_with_tokens()
+        .filter_map(SyntaxElement::into_token)
+        .find(|t| t.kind() == kind)
 }
 
 fn nth_expr(node: &SyntaxNode, n: usize) -> Option<Expr> {
@@ -52,7 +54,9 @@ fn nth_expr(node: &SyntaxNode, n: usize) -> Option<Expr> {
 
 /// The first significant token directly under `node`.
 fn first_significant_token(node: &SyntaxNode) -> Option<SyntaxToken> {
-    node.children_with_tokens().filter_map(SyntaxElement::into_token).find(|t| !t.kind().is_trivia())
+    node.children_with_tokens()
+        .filter_map(SyntaxElement::into_token)
+        .find(|t| !t.kind().is_trivia())
 }
 
 node!(
@@ -93,8 +97,24 @@ impl AstNode for Expr {
     fn can_cast(kind: SyntaxKind) -> bool {
         matches!(
             kind,
-            APPLY | ASSERT | ATTR_SET | BIN_OP | ERROR | HAS_ATTR | IF_ELSE | LAMBDA | LEGACY_LET
-                | LET_IN | LIST | LITERAL | PAREN | PATH_EXPR | SELECT | STRING | UNARY_OP | VAR
+            APPLY
+                | ASSERT
+                | ATTR_SET
+                | BIN_OP
+                | ERROR
+                | HAS_ATTR
+                | IF_ELSE
+                | LAMBDA
+                | LEGACY_LET
+                | LET_IN
+                | LIST
+                | LITERAL
+                | PAREN
+                | PATH_EXPR
+                | SELECT
+                | STRING
+                | UNARY_OP
+                | VAR
                 | WITH
         )
     }
@@ -598,7 +618,9 @@ impl PathExpr {
         self.0
             .children_with_tokens()
             .filter_map(|e| match e {
-                rowan::NodeOrToken::Token(t) if matches!(t.kind(), PATH | PATH_START | PATH_FRAGMENT) => {
+                rowan::NodeOrToken::Token(t)
+                    if matches!(t.kind(), PATH | PATH_START | PATH_FRAGMENT) =>
+                {
                     Some(Part::Literal(t.text().to_string()))
                 }
                 rowan::NodeOrToken::Node(n) => Interpol::cast(n).map(Part::Interpolation),
@@ -624,11 +646,13 @@ impl Str {
         self.0
             .children_with_tokens()
             .filter_map(|e| match e {
-                rowan::NodeOrToken::Token(t) if t.kind() == STRING_CONTENT => Some(Part::Literal(if indented {
-                    unescape_indented(t.text())
-                } else {
-                    unescape(t.text())
-                })),
+                rowan::NodeOrToken::Token(t) if t.kind() == STRING_CONTENT => {
+                    Some(Part::Literal(if indented {
+                        unescape_indented(t.text())
+                    } else {
+                        unescape(t.text())
+                    }))
+                }
                 rowan::NodeOrToken::Node(n) => Interpol::cast(n).map(Part::Interpolation),
                 _ => None,
             })

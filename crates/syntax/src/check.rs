@@ -16,7 +16,10 @@ use crate::{SyntaxError, TextRange};
 /// Runs every static check over `root` and returns the problems, in source order.
 /// `is_global` says whether a name is bound in the global scope (`builtins`, `map`, `true`...).
 pub fn check(root: &ast::Root, is_global: &dyn Fn(&str) -> bool) -> Vec<SyntaxError> {
-    let mut checker = Checker { errors: Vec::new(), is_global };
+    let mut checker = Checker {
+        errors: Vec::new(),
+        is_global,
+    };
     if let Some(e) = root.expr() {
         checker.expr(&e, &Env::Global);
     }
@@ -30,9 +33,15 @@ pub fn check(root: &ast::Root, is_global: &dyn Fn(&str) -> bool) -> Vec<SyntaxEr
 enum Env<'p> {
     Global,
     /// Lambda arguments: few, so a list.
-    Names { names: Vec<String>, parent: &'p Env<'p> },
+    Names {
+        names: Vec<String>,
+        parent: &'p Env<'p>,
+    },
     /// The attributes of a `let` or `rec` set.
-    Attrs { attrs: &'p HashMap<String, Def>, parent: &'p Env<'p> },
+    Attrs {
+        attrs: &'p HashMap<String, Def>,
+        parent: &'p Env<'p>,
+    },
     With,
 }
 
@@ -118,7 +127,11 @@ fn path_text(attrs: &[Attr]) -> String {
 
 impl Checker<'_> {
     fn error(&mut self, range: TextRange, message: String) {
-        self.errors.push(SyntaxError { range, message, related: None });
+        self.errors.push(SyntaxError {
+            range,
+            message,
+            related: None,
+        });
     }
 
     fn duplicate(&mut self, name: &str, range: TextRange, first: TextRange) {
@@ -131,7 +144,10 @@ impl Checker<'_> {
 
     /// Folds bindings into a model, reporting duplicates.
     fn model(&mut self, bindings: impl Iterator<Item = Binding>, rec: bool) -> AttrsModel {
-        let mut model = AttrsModel { rec, ..AttrsModel::default() };
+        let mut model = AttrsModel {
+            rec,
+            ..AttrsModel::default()
+        };
         for binding in bindings {
             match binding {
                 Binding::Value(b) => {
@@ -147,7 +163,10 @@ impl Checker<'_> {
                     for attr in inherit.attrs() {
                         let range = attr.syntax().text_range();
                         let Some(name) = attr.static_name() else {
-                            self.error(range, "dynamic attributes are not allowed in `inherit`".into());
+                            self.error(
+                                range,
+                                "dynamic attributes are not allowed in `inherit`".into(),
+                            );
                             continue;
                         };
                         if let Some(first) = model.attrs.get(&name) {
@@ -159,7 +178,14 @@ impl Checker<'_> {
                             Some(f) => (DefValue::From(f.expr()), false),
                             None => (DefValue::Var(name.clone(), range), true),
                         };
-                        model.insert(name, Def { value, range, inherited });
+                        model.insert(
+                            name,
+                            Def {
+                                value,
+                                range,
+                                inherited,
+                            },
+                        );
                     }
                 }
             }
@@ -175,18 +201,27 @@ impl Checker<'_> {
         }
     }
 
-    fn add_attr(&mut self, model: &mut AttrsModel, path: &[Attr], range: TextRange, value: Option<Expr>) {
+    fn add_attr(
+        &mut self,
+        model: &mut AttrsModel,
+        path: &[Attr],
+        range: TextRange,
+        value: Option<Expr>,
+    ) {
         let (last, init) = path.split_last().expect("attribute paths are not empty");
         let mut cur = model;
         for attr in init {
             match attr.static_name() {
                 Some(name) => {
                     if !cur.attrs.contains_key(&name) {
-                        cur.insert(name.clone(), Def {
-                            value: DefValue::Nested(AttrsModel::default()),
-                            range,
-                            inherited: false,
-                        });
+                        cur.insert(
+                            name.clone(),
+                            Def {
+                                value: DefValue::Nested(AttrsModel::default()),
+                                range,
+                                inherited: false,
+                            },
+                        );
                     }
                     let def = cur.attrs.get_mut(&name).expect("just inserted");
                     match &mut def.value {
@@ -200,8 +235,11 @@ impl Checker<'_> {
                 }
                 None => {
                     let key = dynamic_expr(attr);
-                    cur.dynamic.push((key, DefValue::Nested(AttrsModel::default())));
-                    let Some((_, DefValue::Nested(m))) = cur.dynamic.last_mut() else { unreachable!() };
+                    cur.dynamic
+                        .push((key, DefValue::Nested(AttrsModel::default())));
+                    let Some((_, DefValue::Nested(m))) = cur.dynamic.last_mut() else {
+                        unreachable!()
+                    };
                     cur = m;
                 }
             }
@@ -229,7 +267,14 @@ impl Checker<'_> {
                         self.duplicate(&path_text(path), range, first);
                     }
                 },
-                None => cur.insert(name, Def { value, range, inherited: false }),
+                None => cur.insert(
+                    name,
+                    Def {
+                        value,
+                        range,
+                        inherited: false,
+                    },
+                ),
             },
             None => cur.dynamic.push((dynamic_expr(last), value)),
         }
@@ -238,7 +283,10 @@ impl Checker<'_> {
     /// Checks the variables of a folded set: `env` is the scope around it.
     fn bind_model(&mut self, model: &AttrsModel, env: &Env<'_>) {
         if model.rec {
-            let inner = Env::Attrs { attrs: &model.attrs, parent: env };
+            let inner = Env::Attrs {
+                attrs: &model.attrs,
+                parent: env,
+            };
             self.bind_defs(model, env, &inner);
         } else {
             self.bind_defs(model, env, env);
@@ -283,7 +331,10 @@ impl Checker<'_> {
                 self.error(range, "dynamic attributes are not allowed in `let`".into());
             }
         }
-        let inner = Env::Attrs { attrs: &model.attrs, parent: env };
+        let inner = Env::Attrs {
+            attrs: &model.attrs,
+            parent: env,
+        };
         self.bind_defs(&model, env, &inner);
         if let Some(body) = l.body() {
             self.expr(&body, &inner);
@@ -348,7 +399,10 @@ impl Checker<'_> {
                     let Some(t) = entry.ident() else { continue };
                     let name = t.text().to_string();
                     if names.contains(&name) {
-                        self.error(t.text_range(), format!("duplicate formal function argument `{name}`"));
+                        self.error(
+                            t.text_range(),
+                            format!("duplicate formal function argument `{name}`"),
+                        );
                     } else {
                         names.push(name);
                     }

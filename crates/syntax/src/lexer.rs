@@ -254,12 +254,19 @@ pub fn tokenize(src: &str) -> (Vec<Token>, Vec<LexError>) {
 impl<'a> Lexer<'a> {
     fn push(&mut self, kind: SyntaxKind, len: usize) {
         debug_assert!(len > 0);
-        self.tokens.push(Token { kind, len: len as u32 });
+        self.tokens.push(Token {
+            kind,
+            len: len as u32,
+        });
         self.pos += len;
     }
 
     fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
-        self.errors.push(LexError { start, end, message: message.into() });
+        self.errors.push(LexError {
+            start,
+            end,
+            message: message.into(),
+        });
     }
 
     fn rest(&self) -> &'a [u8] {
@@ -300,14 +307,20 @@ impl<'a> Lexer<'a> {
                 }
                 Raw::LBrace => {
                     self.push(L_BRACE, 1);
-                    self.modes.push(Mode::Code { closer: Some(R_BRACE) });
+                    self.modes.push(Mode::Code {
+                        closer: Some(R_BRACE),
+                    });
                 }
                 Raw::DollarCurly => {
                     self.push(DYNAMIC_START, 2);
-                    self.modes.push(Mode::Code { closer: Some(DYNAMIC_END) });
+                    self.modes.push(Mode::Code {
+                        closer: Some(DYNAMIC_END),
+                    });
                 }
                 Raw::RBrace => match *self.modes.last().unwrap() {
-                    Mode::Code { closer: Some(closer) } => {
+                    Mode::Code {
+                        closer: Some(closer),
+                    } => {
                         self.modes.pop();
                         self.push(closer, 1);
                         if closer == INTERPOL_END {
@@ -345,7 +358,11 @@ impl<'a> Lexer<'a> {
                 }
                 Raw::Int => {
                     if self.src[tok_start..tok_start + len].parse::<i64>().is_err() {
-                        self.error(tok_start, tok_start + len, "integer is out of range: cairn and Nix use 64-bit integers");
+                        self.error(
+                            tok_start,
+                            tok_start + len,
+                            "integer is out of range: cairn and Nix use 64-bit integers",
+                        );
                     }
                     self.push(INT, len);
                 }
@@ -363,7 +380,7 @@ impl<'a> Lexer<'a> {
             end += 1;
         }
         let ch = self.src[start..end].chars().next().unwrap_or('?');
-        let message = if ch.is_control() || ch.is_whitespace() {
+        let message = if ch.is_control() || ch.is_whitespace() || ch == '`' {
             format!("unexpected character {:?}", ch)
         } else {
             format!("unexpected character `{ch}`")
@@ -394,7 +411,9 @@ impl<'a> Lexer<'a> {
 
     fn open_interpolation(&mut self) {
         self.push(INTERPOL_START, 2);
-        self.modes.push(Mode::Code { closer: Some(INTERPOL_END) });
+        self.modes.push(Mode::Code {
+            closer: Some(INTERPOL_END),
+        });
     }
 
     /// Inside `"..."`: Nix's rules are that `\` escapes any byte, `${` opens an interpolation,
@@ -488,7 +507,10 @@ impl<'a> Lexer<'a> {
             self.open_interpolation();
             return;
         }
-        let len = rest.iter().take_while(|&&b| is_path_char(b) || b == b'/').count();
+        let len = rest
+            .iter()
+            .take_while(|&&b| is_path_char(b) || b == b'/')
+            .count();
         if len > 0 {
             self.push(PATH_FRAGMENT, len);
         } else {
@@ -498,7 +520,9 @@ impl<'a> Lexer<'a> {
 
     fn end_path(&mut self) {
         self.modes.pop();
-        let Some(last) = self.tokens.last() else { return };
+        let Some(last) = self.tokens.last() else {
+            return;
+        };
         if last.kind == PATH_FRAGMENT && self.src.as_bytes()[self.pos - 1] == b'/' {
             let start = self.pos - last.len as usize;
             self.error(start, self.pos, "path has a trailing slash");
@@ -526,12 +550,15 @@ mod tests {
 
     #[test]
     fn floats_follow_nix_not_c() {
-        assert_eq!(kinds("1.5 .5 1.5e-3 1."), [
-            (FLOAT, "1.5"),
-            (FLOAT, ".5"),
-            (FLOAT, "1.5e-3"),
-            (FLOAT, "1.")
-        ]);
+        assert_eq!(
+            kinds("1.5 .5 1.5e-3 1."),
+            [
+                (FLOAT, "1.5"),
+                (FLOAT, ".5"),
+                (FLOAT, "1.5e-3"),
+                (FLOAT, "1.")
+            ]
+        );
         // `1e3` is no float in Nix: an integer applied to `e3`.
         assert_eq!(kinds("1e3"), [(INT, "1"), (IDENT, "e3")]);
         assert_eq!(kinds("1.5e"), [(FLOAT, "1.5"), (IDENT, "e")]);
@@ -540,80 +567,101 @@ mod tests {
     #[test]
     fn paths_uris_and_operators_are_told_apart() {
         assert_eq!(kinds("1/2"), [(PATH, "1/2")]);
-        assert_eq!(kinds("a // b"), [(IDENT, "a"), (UPDATE, "//"), (IDENT, "b")]);
+        assert_eq!(
+            kinds("a // b"),
+            [(IDENT, "a"), (UPDATE, "//"), (IDENT, "b")]
+        );
         assert_eq!(kinds("a/*c*/"), [(IDENT, "a"), (COMMENT, "/*c*/")]);
         assert_eq!(kinds("x:x"), [(URI, "x:x")]);
         assert_eq!(kinds("x: x"), [(IDENT, "x"), (COLON, ":"), (IDENT, "x")]);
-        assert_eq!(kinds("<nixpkgs/lib> a<b"), [
-            (SEARCH_PATH, "<nixpkgs/lib>"),
-            (IDENT, "a"),
-            (LESS, "<"),
-            (IDENT, "b")
-        ]);
+        assert_eq!(
+            kinds("<nixpkgs/lib> a<b"),
+            [
+                (SEARCH_PATH, "<nixpkgs/lib>"),
+                (IDENT, "a"),
+                (LESS, "<"),
+                (IDENT, "b")
+            ]
+        );
     }
 
     #[test]
     fn interpolated_paths_are_pieces() {
-        assert_eq!(kinds("./a/${b}/c d"), [
-            (PATH_START, "./a/"),
-            (INTERPOL_START, "${"),
-            (IDENT, "b"),
-            (INTERPOL_END, "}"),
-            (PATH_FRAGMENT, "/c"),
-            (IDENT, "d"),
-        ]);
-        assert_eq!(kinds("~/${x}"), [
-            (PATH_START, "~/"),
-            (INTERPOL_START, "${"),
-            (IDENT, "x"),
-            (INTERPOL_END, "}"),
-        ]);
+        assert_eq!(
+            kinds("./a/${b}/c d"),
+            [
+                (PATH_START, "./a/"),
+                (INTERPOL_START, "${"),
+                (IDENT, "b"),
+                (INTERPOL_END, "}"),
+                (PATH_FRAGMENT, "/c"),
+                (IDENT, "d"),
+            ]
+        );
+        assert_eq!(
+            kinds("~/${x}"),
+            [
+                (PATH_START, "~/"),
+                (INTERPOL_START, "${"),
+                (IDENT, "x"),
+                (INTERPOL_END, "}"),
+            ]
+        );
     }
 
     #[test]
     fn dollar_pairs_in_strings_are_text() {
-        assert_eq!(kinds(r#""$${x}""#), [
-            (STRING_START, "\""),
-            (STRING_CONTENT, "$${x}"),
-            (STRING_END, "\"")
-        ]);
-        assert_eq!(kinds("''a''$b'''c''"), [
-            (IND_STRING_START, "''"),
-            (STRING_CONTENT, "a''$b'''c"),
-            (IND_STRING_END, "''")
-        ]);
+        assert_eq!(
+            kinds(r#""$${x}""#),
+            [
+                (STRING_START, "\""),
+                (STRING_CONTENT, "$${x}"),
+                (STRING_END, "\"")
+            ]
+        );
+        assert_eq!(
+            kinds("''a''$b'''c''"),
+            [
+                (IND_STRING_START, "''"),
+                (STRING_CONTENT, "a''$b'''c"),
+                (IND_STRING_END, "''")
+            ]
+        );
     }
 
     #[test]
     fn braces_close_what_they_opened() {
-        assert_eq!(kinds(r#""${ { a = "${b}"; } }""#).iter().map(|k| k.0).collect::<Vec<_>>(), [
-            STRING_START,
-            INTERPOL_START,
-            L_BRACE,
-            IDENT,
-            ASSIGN,
-            STRING_START,
-            INTERPOL_START,
-            IDENT,
-            INTERPOL_END,
-            STRING_END,
-            SEMICOLON,
-            R_BRACE,
-            INTERPOL_END,
-            STRING_END
-        ]);
+        assert_eq!(
+            kinds(r#""${ { a = "${b}"; } }""#)
+                .iter()
+                .map(|k| k.0)
+                .collect::<Vec<_>>(),
+            [
+                STRING_START,
+                INTERPOL_START,
+                L_BRACE,
+                IDENT,
+                ASSIGN,
+                STRING_START,
+                INTERPOL_START,
+                IDENT,
+                INTERPOL_END,
+                STRING_END,
+                SEMICOLON,
+                R_BRACE,
+                INTERPOL_END,
+                STRING_END
+            ]
+        );
     }
 
     #[test]
     fn unknown_bytes_become_error_tokens() {
         let (tokens, errors) = tokenize("a ` é");
-        assert_eq!(tokens.iter().map(|t| t.kind).collect::<Vec<_>>(), [
-            IDENT,
-            WHITESPACE,
-            ERROR_TOKEN,
-            WHITESPACE,
-            ERROR_TOKEN
-        ]);
+        assert_eq!(
+            tokens.iter().map(|t| t.kind).collect::<Vec<_>>(),
+            [IDENT, WHITESPACE, ERROR_TOKEN, WHITESPACE, ERROR_TOKEN]
+        );
         assert_eq!(errors.len(), 2);
         assert_eq!(tokens[4].len, 2);
     }

@@ -11,9 +11,9 @@
 //!
 //! This crate knows nothing of evaluation, the store or I/O.
 
+pub mod ast;
 mod check;
 mod kind;
-pub mod ast;
 pub mod lexer;
 mod parser;
 mod precedence;
@@ -64,14 +64,22 @@ impl<T: ast::AstNode> Parse<T> {
 
     /// `Ok` with the tree when there is no error, else the errors.
     pub fn ok(self) -> Result<T, Arc<[SyntaxError]>> {
-        if self.errors.is_empty() { Ok(self.tree()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(self.tree())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
 /// Parses a Nix file or expression.
 pub fn parse(src: &str) -> Parse<ast::Root> {
     let out = parser::parse_text(src);
-    Parse { green: out.green, errors: out.errors.into(), _ty: PhantomData }
+    Parse {
+        green: out.green,
+        errors: out.errors.into(),
+        _ty: PhantomData,
+    }
 }
 
 /// Renders a tree one element a line, indented by depth: `KIND@start..end` for nodes and
@@ -84,7 +92,14 @@ pub fn debug_tree(node: &SyntaxNode) -> String {
         match event {
             rowan::WalkEvent::Enter(element) => {
                 let range = element.text_range();
-                let _ = write!(out, "{:indent$}{:?}@{:?}", "", element.kind(), range, indent = depth * 2);
+                let _ = write!(
+                    out,
+                    "{:indent$}{:?}@{:?}",
+                    "",
+                    element.kind(),
+                    range,
+                    indent = depth * 2
+                );
                 if let rowan::NodeOrToken::Token(token) = &element {
                     let _ = write!(out, " {:?}", token.text());
                 }

@@ -18,7 +18,14 @@ use crate::lexer::{Token, tokenize};
 pub(crate) use crate::precedence::OpItem;
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, unreachable_pub, dead_code)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        unused_parens,
+        unused_imports,
+        unreachable_pub,
+        dead_code
+    )]
     grammar,
     "/nix.rs"
 );
@@ -93,7 +100,12 @@ impl Builder {
         let start = self.children.len() as u32;
         self.children.extend_from_slice(children);
         let id = self.nodes.len() as u32;
-        self.nodes.push(RawNode { kind, first, children_start: start, children_end: start + children.len() as u32 });
+        self.nodes.push(RawNode {
+            kind,
+            first,
+            children_start: start,
+            children_end: start + children.len() as u32,
+        });
         Child::Node(id)
     }
 
@@ -103,7 +115,11 @@ impl Builder {
 
     /// Records a recovered error and returns an `ERROR` node holding the tokens it skipped.
     pub(crate) fn recovered(&mut self, recovery: Recovery) -> Child {
-        let dropped: Vec<Child> = recovery.dropped_tokens.iter().map(|(_, t, _)| Child::from(*t)).collect();
+        let dropped: Vec<Child> = recovery
+            .dropped_tokens
+            .iter()
+            .map(|(_, t, _)| Child::from(*t))
+            .collect();
         self.recovered.push(recovery.error);
         self.node(ERROR, &dropped)
     }
@@ -124,7 +140,10 @@ pub(crate) struct ParseOutput {
 /// Parses `src` into a lossless tree. Never fails: problems are in `errors`, and `ERROR` nodes
 /// mark where they are in the tree.
 pub(crate) fn parse_text(src: &str) -> ParseOutput {
-    assert!(src.len() < u32::MAX as usize, "sources are limited to 4 GiB");
+    assert!(
+        src.len() < u32::MAX as usize,
+        "sources are limited to 4 GiB"
+    );
     let (tokens, lex_errors) = tokenize(src);
     let mut offsets = Vec::with_capacity(tokens.len() + 1);
     let mut pos = 0u32;
@@ -136,14 +155,27 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
 
     let mut errors: Vec<SyntaxError> = lex_errors
         .into_iter()
-        .map(|e| SyntaxError { range: range(e.start as u32, e.end as u32), message: e.message, related: None })
+        .map(|e| SyntaxError {
+            range: range(e.start as u32, e.end as u32),
+            message: e.message,
+            related: None,
+        })
         .collect();
 
     let significant = tokens
         .iter()
         .enumerate()
         .filter(|(_, t)| !t.kind.is_trivia())
-        .map(|(i, t)| Ok::<_, ()>((i, Tok { kind: t.kind, index: i as u32 }, i + 1)));
+        .map(|(i, t)| {
+            Ok::<_, ()>((
+                i,
+                Tok {
+                    kind: t.kind,
+                    index: i as u32,
+                },
+                i + 1,
+            ))
+        });
 
     let mut builder = Builder::default();
     let root = grammar::RootParser::new().parse(&mut builder, significant);
@@ -156,9 +188,15 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     };
 
     // Lex errors already explain their ERROR_TOKENs; don't report those twice.
-    let ctx = ErrorContext { src, offsets: &offsets };
+    let ctx = ErrorContext {
+        src,
+        offsets: &offsets,
+    };
     for e in std::mem::take(&mut builder.recovered) {
-        if let ParseError::UnrecognizedToken { token: (_, tok, _), .. } = &e {
+        if let ParseError::UnrecognizedToken {
+            token: (_, tok, _), ..
+        } = &e
+        {
             if tok.kind == ERROR_TOKEN {
                 continue;
             }
@@ -166,7 +204,11 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         errors.push(ctx.describe(&e));
     }
     for (tok, message) in std::mem::take(&mut builder.operator_errors) {
-        errors.push(SyntaxError { range: ctx.token_range(tok.index), message, related: None });
+        errors.push(SyntaxError {
+            range: ctx.token_range(tok.index),
+            message,
+            related: None,
+        });
     }
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors.dedup();
@@ -205,7 +247,10 @@ impl ErrorContext<'_> {
 
     fn describe(&self, error: &ParseError<usize, Tok, ()>) -> SyntaxError {
         match error {
-            ParseError::UnrecognizedToken { token: (_, tok, _), expected } => {
+            ParseError::UnrecognizedToken {
+                token: (_, tok, _),
+                expected,
+            } => {
                 let text = self.token_text(tok.index);
                 let found = describe_found(tok.kind, text);
                 SyntaxError {
@@ -224,16 +269,27 @@ impl ErrorContext<'_> {
             }
             ParseError::ExtraToken { token: (_, tok, _) } => SyntaxError {
                 range: self.token_range(tok.index),
-                message: format!("unexpected {}", describe_found(tok.kind, self.token_text(tok.index))),
+                message: format!(
+                    "unexpected {}",
+                    describe_found(tok.kind, self.token_text(tok.index))
+                ),
                 related: None,
             },
             ParseError::InvalidToken { location } => {
                 let r = self.token_range(*location as u32);
-                SyntaxError { range: r, message: "unexpected input".into(), related: None }
+                SyntaxError {
+                    range: r,
+                    message: "unexpected input".into(),
+                    related: None,
+                }
             }
             ParseError::User { .. } => {
                 let end = self.src.len() as u32;
-                SyntaxError { range: range(end, end), message: "syntax error".into(), related: None }
+                SyntaxError {
+                    range: range(end, end),
+                    message: "syntax error".into(),
+                    related: None,
+                }
             }
         }
     }
@@ -249,33 +305,42 @@ fn describe_found(kind: SyntaxKind, text: &str) -> String {
     }
 }
 
-/// Turns lalrpop's list of expected terminals into words: "expected an expression" where an
-/// expression could start, else the few tokens that could come.
+/// Turns lalrpop's list of expected terminals into words: "an expression" where an expression
+/// could start, "an operator" where one could follow, "an attribute name" where one is due, and
+/// the other tokens by name, first.
 fn describe_expected(expected: &[String]) -> String {
     if expected.is_empty() {
         return String::new();
     }
     let has = |t: &str| expected.iter().any(|e| e == t);
-    let mut parts: Vec<String> = Vec::new();
     let expression = has("IDENT") && has("INT") && has("\"(\"");
-    if expression {
-        parts.push("an expression".into());
-    }
+    let attr_name =
+        !expression && has("IDENT") && has("\"or\"") && has("STRING_START") && has("DYNAMIC_START");
+    let operator = has("\"+\"") && has("\"==\"");
+    let mut parts: Vec<String> = Vec::new();
     for e in expected {
         let name = match e.as_str() {
-            "IDENT" | "INT" | "FLOAT" | "URI" | "PATH" | "PATH_START" | "SEARCH_PATH" | "STRING_START"
-            | "IND_STRING_START" | "\"(\"" | "\"[\"" | "\"{\"" | "\"let\"" | "\"rec\"" | "\"!\""
-            | "\"-\""
+            "IDENT" | "INT" | "FLOAT" | "URI" | "PATH" | "PATH_START" | "SEARCH_PATH"
+            | "STRING_START" | "IND_STRING_START" | "\"(\"" | "\"[\"" | "\"{\"" | "\"let\""
+            | "\"rec\"" | "\"!\"" | "\"if\"" | "\"with\"" | "\"assert\""
                 if expression =>
             {
                 continue;
             }
-            "\"if\"" | "\"with\"" | "\"assert\"" if expression => continue,
+            "\"-\"" if expression || operator => continue,
+            "IDENT" | "\"or\"" | "STRING_START" | "DYNAMIC_START" if attr_name => continue,
+            "\"|>\"" | "\"<|\"" | "\"->\"" | "\"||\"" | "\"&&\"" | "\"==\"" | "\"!=\""
+            | "\"<\"" | "\"<=\"" | "\">\"" | "\">=\"" | "\"//\"" | "\"+\"" | "\"*\"" | "\"/\""
+            | "\"++\"" | "\"?\"" | "\".\"" | "\"or\""
+                if operator =>
+            {
+                continue;
+            }
+            "STRING_CONTENT" | "ERROR_TOKEN" | "PATH_FRAGMENT" => continue,
             "IDENT" => "an identifier".to_string(),
             "STRING_START" => "a string".to_string(),
             "STRING_END" => "`\"`".to_string(),
             "IND_STRING_END" => "`''`".to_string(),
-            "STRING_CONTENT" | "ERROR_TOKEN" | "PATH_FRAGMENT" => continue,
             "INTERPOL_START" | "DYNAMIC_START" => "`${`".to_string(),
             "INTERPOL_END" | "DYNAMIC_END" => "`}`".to_string(),
             "INT" => "an integer".to_string(),
@@ -290,18 +355,24 @@ fn describe_expected(expected: &[String]) -> String {
             parts.push(name);
         }
     }
-    // Operators that could continue an expression are noise in a message; keep what matters.
-    const MAX: usize = 6;
-    if parts.len() > MAX {
-        let total = parts.len();
-        parts.truncate(MAX);
-        return format!(", expected {} or one of {} more", parts.join(", "), total - MAX);
+    if operator {
+        parts.push("an operator".into());
+    }
+    if expression {
+        parts.push(if operator {
+            "an argument".into()
+        } else {
+            "an expression".into()
+        });
+    }
+    if attr_name {
+        parts.push("an attribute name".into());
     }
     match parts.len() {
         0 => String::new(),
         1 => format!(", expected {}", parts[0]),
         _ => {
-            let last = parts.pop().unwrap();
+            let last = parts.pop().expect("two or more parts");
             format!(", expected {} or {}", parts.join(", "), last)
         }
     }
@@ -346,7 +417,10 @@ impl GreenBuilder<'_> {
                 i += 1;
                 continue;
             }
-            let last = (i..until).rev().find(|&j| !self.tokens[j as usize].kind.is_trivia()).unwrap_or(i);
+            let last = (i..until)
+                .rev()
+                .find(|&j| !self.tokens[j as usize].kind.is_trivia())
+                .unwrap_or(i);
             self.out.start_node(ERROR.into());
             for j in i..=last {
                 self.token(j);

@@ -97,9 +97,19 @@ impl Builder {
                         if top_prec == prec {
                             if let Pending::Binary(top_tok) = top {
                                 if assoc == Assoc::None {
-                                    self.operator_error(t, format!("`{}` cannot be chained, add parentheses", op_text(t.kind)));
+                                    self.operator_error(
+                                        t,
+                                        format!(
+                                            "`{}` cannot be chained, add parentheses",
+                                            op_text(t.kind)
+                                        ),
+                                    );
                                 } else if top_tok.kind != t.kind && prec == 0 {
-                                    self.operator_error(t, "`|>` and `<|` cannot be mixed, add parentheses".to_string());
+                                    self.operator_error(
+                                        t,
+                                        "`|>` and `<|` cannot be mixed, add parentheses"
+                                            .to_string(),
+                                    );
                                 } else if assoc == Assoc::Right {
                                     break;
                                 }
@@ -112,7 +122,10 @@ impl Builder {
                 }
                 OpItem::HasAttr(q, path) => {
                     if after_has_attr {
-                        self.operator_error(q, "`?` cannot be chained, add parentheses".to_string());
+                        self.operator_error(
+                            q,
+                            "`?` cannot be chained, add parentheses".to_string(),
+                        );
                     }
                     while pending.last().is_some_and(|p| p.precedence() > HAS_ATTR) {
                         self.reduce(&mut operands, &mut pending);
@@ -139,8 +152,12 @@ impl Builder {
                 operands.push(node);
             }
             Pending::Binary(t) => {
-                let rhs = operands.pop().expect("a binary operator has a right operand");
-                let lhs = operands.pop().expect("a binary operator has a left operand");
+                let rhs = operands
+                    .pop()
+                    .expect("a binary operator has a right operand");
+                let lhs = operands
+                    .pop()
+                    .expect("a binary operator has a left operand");
                 let node = self.node(BIN_OP, &[lhs, t.into(), rhs]);
                 operands.push(node);
             }

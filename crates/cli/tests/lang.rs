@@ -1,0 +1,112 @@
+//! The language cases of `tests/lang`, one named test each, run through the `cairn` binary.
+//!
+//! - `parse-okay-NAME.nix`: `cairn parse` exits 0 and prints nothing on stderr.
+//! - `parse-fail-NAME.nix`: `cairn parse` exits 1; stderr, rendered without colour, equals
+//!   `parse-fail-NAME.err.exp` (write it with `UPDATE_EXPECT=1` and review the diff).
+//!
+//! A case that does not pass yet goes to `tests/lang/notyetpassing/`, where it must still fail,
+//! so a fix is noticed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn lang_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/lang")
+}
+
+fn cairn_parse(file: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["parse", "--color", "never"])
+        .arg(file.file_name().expect("a case is a file"))
+        .current_dir(file.parent().expect("a case is in a folder"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the cairn binary runs")
+}
+
+fn parse_okay(file: &Path) -> Result<(), Failed> {
+    let out = cairn_parse(file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(0) {
+        return Err(format!("expected exit 0, got {:?}\n{stderr}", out.status.code()).into());
+    }
+    if !stderr.is_empty() {
+        return Err(format!("expected nothing on stderr, got\n{stderr}").into());
+    }
+    Ok(())
+}
+
+fn parse_fail(file: &Path) -> Result<(), Failed> {
+    let out = cairn_parse(file);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.code() != Some(1) {
+        return Err(format!("expected exit 1, got {:?}\n{stderr}", out.status.code()).into());
+    }
+    let expected_path = file.with_extension("err.exp");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&expected_path, &stderr).map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(&expected_path).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (run with UPDATE_EXPECT=1)",
+            expected_path.display()
+        )
+    })?;
+    if stderr != expected {
+        return Err(format!(
+            "stderr differs from {}\n--- expected\n{expected}\n--- actual\n{stderr}",
+            expected_path.display()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn trials(dir: &Path, expect_pass: bool) -> Vec<Trial> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.expect("a readable folder").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nix"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|file| {
+            let name = file.file_stem()?.to_str()?.to_string();
+            let run: fn(&Path) -> Result<(), Failed> = if name.starts_with("parse-okay-") {
+                parse_okay
+            } else if name.starts_with("parse-fail-") {
+                parse_fail
+            } else {
+                return None;
+            };
+            let test_name = if expect_pass {
+                name
+            } else {
+                format!("notyetpassing::{name}")
+            };
+            Some(Trial::test(test_name, move || {
+                match (run(&file), expect_pass) {
+                    (result, true) => result,
+                    (Ok(()), false) => Err("passes now: move it out of notyetpassing/".into()),
+                    (Err(_), false) => Ok(()),
+                }
+            }))
+        })
+        .collect()
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let dir = lang_dir();
+    let mut all = trials(&dir, true);
+    all.extend(trials(&dir.join("notyetpassing"), false));
+    assert!(!all.is_empty(), "no language cases in {}", dir.display());
+    libtest_mimic::run(&args, all).exit();
+}

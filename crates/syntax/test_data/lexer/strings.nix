@@ -1,0 +1,5 @@
+"plain" "esc \" \\ \n \${not} $${lit}" "${a + "${b}"}" "$" "a$"
+''
+  indented ''$ ''' ''\n ${x} $${y} '
+''
+"unterminated ${

@@ -1,0 +1,4 @@
+{
+  service.port = 22;
+  service.port = 23;
+}

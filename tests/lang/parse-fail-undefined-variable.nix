@@ -1,0 +1,1 @@
+let f = x: y; in f 1

@@ -1,0 +1,1 @@
+with builtins; with { a = 1; }; [ a b c length ]

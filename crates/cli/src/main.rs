@@ -20,7 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Reproducible container images from Nix expressions.
 #[derive(Debug, Parser)]
-#[command(name = "cairn", version, about, long_about = None, propagate_version = true)]
+#[command(name = "cairn", version, propagate_version = true)]
 struct Cli {
     /// When to use colours in messages.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 pub use check::check;
 pub use kind::{NixLanguage, SyntaxKind};
-pub use parser::SyntaxError;
+pub use parser::{MAX_DEPTH, MAX_NESTING, SyntaxError};
 pub use rowan::{TextRange, TextSize};
 
 /// A node of the concrete syntax tree.

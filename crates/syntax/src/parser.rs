@@ -11,7 +11,7 @@
 //! unbound variables are `check.rs`'s concern.
 
 use lalrpop_util::{ErrorRecovery, ParseError};
-use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
+use rowan::{GreenNode, GreenToken, NodeOrToken, TextRange, TextSize};
 
 use crate::SyntaxKind::{self, *};
 use crate::lexer::{Token, tokenize};
@@ -52,11 +52,18 @@ impl From<Tok> for Child {
 
 const NO_TOKEN: u32 = u32::MAX;
 
+/// The deepest tree the parser hands out. Nix itself refuses input nested past about half this.
+pub const MAX_DEPTH: u32 = 10_000;
+
 #[derive(Debug)]
 struct RawNode {
     kind: SyntaxKind,
     /// Index of the first token under this node, `NO_TOKEN` if it has none.
     first: u32,
+    /// One past the index of the last token under this node, `NO_TOKEN` if it has none.
+    end: u32,
+    /// Nodes on the longest path down from this one, this one included.
+    depth: u32,
     children_start: u32,
     children_end: u32,
 }
@@ -91,18 +98,41 @@ impl Builder {
         }
     }
 
+    fn end_token(&self, child: Child) -> u32 {
+        match child {
+            Child::Token(i) => i + 1,
+            Child::Node(n) => self.nodes[n as usize].end,
+        }
+    }
+
+    fn depth(&self, child: Child) -> u32 {
+        match child {
+            Child::Token(_) => 0,
+            Child::Node(n) => self.nodes[n as usize].depth,
+        }
+    }
+
     pub(crate) fn node(&mut self, kind: SyntaxKind, children: &[Child]) -> Child {
         let first = children
             .iter()
             .map(|&c| self.first_token(c))
             .find(|&f| f != NO_TOKEN)
             .unwrap_or(NO_TOKEN);
+        let end = children
+            .iter()
+            .rev()
+            .map(|&c| self.end_token(c))
+            .find(|&f| f != NO_TOKEN)
+            .unwrap_or(NO_TOKEN);
+        let depth = 1 + children.iter().map(|&c| self.depth(c)).max().unwrap_or(0);
         let start = self.children.len() as u32;
         self.children.extend_from_slice(children);
         let id = self.nodes.len() as u32;
         self.nodes.push(RawNode {
             kind,
             first,
+            end,
+            depth,
             children_start: start,
             children_end: start + children.len() as u32,
         });
@@ -178,14 +208,38 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         });
 
     let mut builder = Builder::default();
-    let root = grammar::RootParser::new().parse(&mut builder, significant);
-    let root = match root {
+    let root = match too_deep(&tokens) {
+        None => grammar::RootParser::new().parse(&mut builder, significant),
+        Some(index) => {
+            // The parser's error recovery costs the depth of its stack for every token it skips:
+            // refuse absurd nesting up front rather than risk quadratic time.
+            let i = index as usize;
+            errors.push(SyntaxError {
+                range: range(offsets[i], offsets[i + 1]),
+                message: format!("expression is nested more than {MAX_NESTING} levels deep"),
+                related: None,
+            });
+            Err(ParseError::User { error: () })
+        }
+    };
+    let mut root = match root {
         Ok(root) => Some(root),
         Err(e) => {
             builder.recovered.push(e);
             None
         }
     };
+    if let Some(r) = root {
+        if builder.depth(r) > MAX_DEPTH {
+            // Every later pass walks the tree; a tree this deep is refused, not walked.
+            errors.push(SyntaxError {
+                range: range(0, src.len() as u32),
+                message: format!("expression is nested more than {MAX_DEPTH} levels deep"),
+                related: None,
+            });
+            root = None;
+        }
+    }
 
     // Lex errors already explain their ERROR_TOKENs; don't report those twice.
     let ctx = ErrorContext {
@@ -193,6 +247,9 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         offsets: &offsets,
     };
     for e in std::mem::take(&mut builder.recovered) {
+        if let ParseError::User { .. } = e {
+            continue;
+        }
         if let ParseError::UnrecognizedToken {
             token: (_, tok, _), ..
         } = &e
@@ -213,16 +270,32 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors.dedup();
 
-    let green = GreenBuilder {
-        src,
-        tokens: &tokens,
-        offsets: &offsets,
-        tree: &builder,
-        next: 0,
-        out: GreenNodeBuilder::new(),
-    }
-    .build(root);
+    let green = GreenBuilder { src, tokens: &tokens, offsets: &offsets }.build(&builder, root);
     ParseOutput { green, errors }
+}
+
+/// How deeply brackets and other openers may nest before the input is refused unparsed.
+pub const MAX_NESTING: u32 = 1_000;
+
+/// An estimate of nesting from the tokens alone: openers (brackets, `${`, string quotes, `let`,
+/// `if`, `assert`, `with`, `:`) against closers. Returns the token where the limit is passed.
+fn too_deep(tokens: &[Token]) -> Option<u32> {
+    let mut depth: u32 = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            L_PAREN | L_BRACK | L_BRACE | DYNAMIC_START | INTERPOL_START | STRING_START | IND_STRING_START
+            | LET_KW | IF_KW | ASSERT_KW | WITH_KW | COLON => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i as u32);
+                }
+            }
+            R_PAREN | R_BRACK | R_BRACE | DYNAMIC_END | INTERPOL_END | STRING_END | IND_STRING_END | IN_KW
+            | ELSE_KW | SEMICOLON => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn range(start: u32, end: u32) -> TextRange {
@@ -378,78 +451,82 @@ fn describe_expected(expected: &[String]) -> String {
     }
 }
 
-/// Walks the plain tree in order and emits the rowan tree with every token of the input.
+/// Builds the rowan tree from the plain tree, bottom up, with every token of the input.
+///
+/// Arena nodes are created children first, so one pass in arena order builds each green node
+/// from finished children, with no recursion. Between two children of a node go the tokens the
+/// grammar did not see: trivia as they are, significant tokens (skipped by error recovery)
+/// wrapped in an `ERROR` node.
 struct GreenBuilder<'a> {
     src: &'a str,
     tokens: &'a [Token],
     offsets: &'a [u32],
-    tree: &'a Builder,
-    /// The next token of the input not yet in the green tree.
-    next: u32,
-    out: GreenNodeBuilder<'static>,
 }
 
+type Element = NodeOrToken<GreenNode, GreenToken>;
+
 impl GreenBuilder<'_> {
-    fn build(mut self, root: Option<Child>) -> GreenNode {
-        self.out.start_node(ROOT.into());
-        if let Some(root) = root {
-            self.child(root);
+    fn build(&self, tree: &Builder, root: Option<Child>) -> GreenNode {
+        let mut built: Vec<Option<GreenNode>> = Vec::with_capacity(tree.nodes.len());
+        let mut elements: Vec<Element> = Vec::new();
+        for (id, node) in tree.nodes.iter().enumerate() {
+            let children = tree.children_of(id as u32);
+            let mut pos = node.first;
+            for &child in children {
+                let first = tree.first_token(child);
+                if first != NO_TOKEN {
+                    self.gap(&mut elements, pos, first);
+                    pos = tree.end_token(child);
+                }
+                match child {
+                    Child::Token(i) => elements.push(self.token(i)),
+                    Child::Node(n) => {
+                        let green = built[n as usize].take().expect("a node has one parent");
+                        elements.push(NodeOrToken::Node(green));
+                    }
+                }
+            }
+            built.push(Some(GreenNode::new(node.kind.into(), elements.drain(..))));
         }
-        self.gap(self.tokens.len() as u32);
-        self.out.finish_node();
-        self.out.finish()
+        let mut pos = 0;
+        if let Some(root) = root {
+            let first = tree.first_token(root);
+            if first != NO_TOKEN {
+                self.gap(&mut elements, 0, first);
+                pos = tree.end_token(root);
+            }
+            match root {
+                Child::Token(i) => elements.push(self.token(i)),
+                Child::Node(n) => {
+                    let green = built[n as usize].take().expect("the root is built");
+                    elements.push(NodeOrToken::Node(green));
+                }
+            }
+        }
+        self.gap(&mut elements, pos, self.tokens.len() as u32);
+        GreenNode::new(ROOT.into(), elements)
     }
 
-    fn token(&mut self, index: u32) {
+    fn token(&self, index: u32) -> Element {
         let i = index as usize;
         let text = &self.src[self.offsets[i] as usize..self.offsets[i + 1] as usize];
-        self.out.token(self.tokens[i].kind.into(), text);
-        self.next = index + 1;
+        NodeOrToken::Token(GreenToken::new(self.tokens[i].kind.into(), text))
     }
 
-    /// Emits the input tokens before `until` that no node claimed: trivia as they are, anything
+    /// Appends the tokens `from..until` that no node claimed: trivia as they are, anything
     /// significant wrapped in one `ERROR` node.
-    fn gap(&mut self, until: u32) {
-        let mut i = self.next;
+    fn gap(&self, out: &mut Vec<Element>, from: u32, until: u32) {
+        let mut i = from;
         while i < until {
             if self.tokens[i as usize].kind.is_trivia() {
-                self.token(i);
+                out.push(self.token(i));
                 i += 1;
                 continue;
             }
-            let last = (i..until)
-                .rev()
-                .find(|&j| !self.tokens[j as usize].kind.is_trivia())
-                .unwrap_or(i);
-            self.out.start_node(ERROR.into());
-            for j in i..=last {
-                self.token(j);
-            }
-            self.out.finish_node();
+            let last = (i..until).rev().find(|&j| !self.tokens[j as usize].kind.is_trivia()).unwrap_or(i);
+            let error = GreenNode::new(ERROR.into(), (i..last + 1).map(|j| self.token(j)));
+            out.push(NodeOrToken::Node(error));
             i = last + 1;
-        }
-    }
-
-    fn child(&mut self, child: Child) {
-        let first = self.tree.first_token(child);
-        if first != NO_TOKEN {
-            self.gap(first);
-        }
-        match child {
-            Child::Token(i) => {
-                // A token can only be claimed once, and in order.
-                if i >= self.next {
-                    self.token(i);
-                }
-            }
-            Child::Node(n) => {
-                let kind = self.tree.nodes[n as usize].kind;
-                self.out.start_node(kind.into());
-                for &c in self.tree.children_of(n) {
-                    self.child(c);
-                }
-                self.out.finish_node();
-            }
         }
     }
 }

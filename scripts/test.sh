@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs everything the project checks: formatting, lints, and the whole test suite.
+# Installs what the tests need when it is missing (Debian packages, as root or with sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v nix-instantiate >/dev/null 2>&1 || need_pkgs+=(nix-bin)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "installing ${need_pkgs[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

@@ -20,7 +20,12 @@ pub(crate) struct ParseArgs {
     file: Option<PathBuf>,
 
     /// Parse this expression instead of a file.
-    #[arg(short = 'E', long = "expr", value_name = "EXPR", allow_hyphen_values = true)]
+    #[arg(
+        short = 'E',
+        long = "expr",
+        value_name = "EXPR",
+        allow_hyphen_values = true
+    )]
     expr: Option<String>,
 
     /// Print the concrete syntax tree: one node or token a line, with its kind, byte range and

@@ -270,7 +270,12 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors.dedup();
 
-    let green = GreenBuilder { src, tokens: &tokens, offsets: &offsets }.build(&builder, root);
+    let green = GreenBuilder {
+        src,
+        tokens: &tokens,
+        offsets: &offsets,
+    }
+    .build(&builder, root);
     ParseOutput { green, errors }
 }
 
@@ -283,15 +288,15 @@ fn too_deep(tokens: &[Token]) -> Option<u32> {
     let mut depth: u32 = 0;
     for (i, t) in tokens.iter().enumerate() {
         match t.kind {
-            L_PAREN | L_BRACK | L_BRACE | DYNAMIC_START | INTERPOL_START | STRING_START | IND_STRING_START
-            | LET_KW | IF_KW | ASSERT_KW | WITH_KW | COLON => {
+            L_PAREN | L_BRACK | L_BRACE | DYNAMIC_START | INTERPOL_START | STRING_START
+            | IND_STRING_START | LET_KW | IF_KW | ASSERT_KW | WITH_KW | COLON => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Some(i as u32);
                 }
             }
-            R_PAREN | R_BRACK | R_BRACE | DYNAMIC_END | INTERPOL_END | STRING_END | IND_STRING_END | IN_KW
-            | ELSE_KW | SEMICOLON => depth = depth.saturating_sub(1),
+            R_PAREN | R_BRACK | R_BRACE | DYNAMIC_END | INTERPOL_END | STRING_END
+            | IND_STRING_END | IN_KW | ELSE_KW | SEMICOLON => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
@@ -523,7 +528,10 @@ impl GreenBuilder<'_> {
                 i += 1;
                 continue;
             }
-            let last = (i..until).rev().find(|&j| !self.tokens[j as usize].kind.is_trivia()).unwrap_or(i);
+            let last = (i..until)
+                .rev()
+                .find(|&j| !self.tokens[j as usize].kind.is_trivia())
+                .unwrap_or(i);
             let error = GreenNode::new(ERROR.into(), (i..last + 1).map(|j| self.token(j)));
             out.push(NodeOrToken::Node(error));
             i = last + 1;

@@ -8,7 +8,10 @@ fn assert_lossless(src: &str) {
     assert_eq!(parse.syntax_node().to_string(), src);
     for e in parse.errors() {
         let (start, end) = (usize::from(e.range.start()), usize::from(e.range.end()));
-        assert!(start <= end && end <= src.len(), "error range {start}..{end} outside the input");
+        assert!(
+            start <= end && end <= src.len(),
+            "error range {start}..{end} outside the input"
+        );
         assert!(src.is_char_boundary(start) && src.is_char_boundary(end));
     }
     let _ = cairn_syntax::check(&parse.tree(), &|_| false);
@@ -16,17 +19,91 @@ fn assert_lossless(src: &str) {
 
 /// Fragments that exercise every lexer mode and most grammar rules when thrown together.
 const FRAGMENTS: &[&str] = &[
-    "{", "}", "${", "\"", "''", "''$", "'''", "''\\", "\\", "$", "(", ")", "[", "]", ";", ":", ",",
-    ".", "...", "@", "?", "=", "+", "-", "*", "/", "++", "//", "!", "==", "!=", "<", "<=", ">",
-    ">=", "&&", "||", "->", "|>", "<|", "let", "in", "rec", "with", "inherit", "if", "then",
-    "else", "assert", "or", "a", "b'", "x-y", "1", "1.5", ".5", "./a", "./a/", "~/b", "<p>",
-    "http://h/p", "#c\n", "/*c*/", "/*", "é", "`", "\n", " ", "\t",
+    "{",
+    "}",
+    "${",
+    "\"",
+    "''",
+    "''$",
+    "'''",
+    "''\\",
+    "\\",
+    "$",
+    "(",
+    ")",
+    "[",
+    "]",
+    ";",
+    ":",
+    ",",
+    ".",
+    "...",
+    "@",
+    "?",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "++",
+    "//",
+    "!",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "&&",
+    "||",
+    "->",
+    "|>",
+    "<|",
+    "let",
+    "in",
+    "rec",
+    "with",
+    "inherit",
+    "if",
+    "then",
+    "else",
+    "assert",
+    "or",
+    "a",
+    "b'",
+    "x-y",
+    "1",
+    "1.5",
+    ".5",
+    "./a",
+    "./a/",
+    "~/b",
+    "<p>",
+    "http://h/p",
+    "#c\n",
+    "/*c*/",
+    "/*",
+    "é",
+    "`",
+    "\n",
+    " ",
+    "\t",
 ];
 
 fn soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60).prop_map(|parts| {
         // Glue some fragments together and separate others, so both lexings happen.
-        parts.iter().enumerate().map(|(i, p)| if i % 3 == 0 { format!("{p} ") } else { p.to_string() }).collect()
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i % 3 == 0 {
+                    format!("{p} ")
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect()
     })
 }
 
@@ -43,8 +120,10 @@ fn expr() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(5, 64, 3, |inner| {
         prop_oneof![
-            (inner.clone(), prop::sample::select(BINARY), inner.clone()).prop_map(|(l, o, r)| format!("{l} {o} {r}")),
-            (prop::sample::select(&["!", "-"][..]), inner.clone()).prop_map(|(o, e)| format!("{o}{e}")),
+            (inner.clone(), prop::sample::select(BINARY), inner.clone())
+                .prop_map(|(l, o, r)| format!("{l} {o} {r}")),
+            (prop::sample::select(&["!", "-"][..]), inner.clone())
+                .prop_map(|(o, e)| format!("{o}{e}")),
             inner.clone().prop_map(|e| format!("({e})")),
             (inner.clone(), inner.clone()).prop_map(|(f, x)| format!("({f}) ({x})")),
             inner.clone().prop_map(|e| format!("({e}) ? x.y")),

@@ -10,7 +10,10 @@
 //! This file does not decide what is valid Nix beyond the grammar: duplicate attributes and
 //! unbound variables are `check.rs`'s concern.
 
+use std::cell::RefCell;
+
 use lalrpop_util::{ErrorRecovery, ParseError};
+use rustc_hash::FxHashMap;
 use rowan::{GreenNode, GreenToken, NodeOrToken, TextRange, TextSize};
 
 use crate::SyntaxKind::{self, *};
@@ -270,12 +273,8 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors.dedup();
 
-    let green = GreenBuilder {
-        src,
-        tokens: &tokens,
-        offsets: &offsets,
-    }
-    .build(&builder, root);
+    let green = GreenBuilder { src, tokens: &tokens, offsets: &offsets, cache: RefCell::default() }
+        .build(&builder, root);
     ParseOutput { green, errors }
 }
 
@@ -466,7 +465,12 @@ struct GreenBuilder<'a> {
     src: &'a str,
     tokens: &'a [Token],
     offsets: &'a [u32],
+    /// Short tokens repeat (whitespace, names, punctuation): share one green token for each.
+    cache: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
 }
+
+/// Tokens up to this length are shared through the cache.
+const CACHED_TOKEN_LEN: usize = 24;
 
 type Element = NodeOrToken<GreenNode, GreenToken>;
 
@@ -515,7 +519,13 @@ impl GreenBuilder<'_> {
     fn token(&self, index: u32) -> Element {
         let i = index as usize;
         let text = &self.src[self.offsets[i] as usize..self.offsets[i + 1] as usize];
-        NodeOrToken::Token(GreenToken::new(self.tokens[i].kind.into(), text))
+        let kind = self.tokens[i].kind;
+        if text.len() > CACHED_TOKEN_LEN {
+            return NodeOrToken::Token(GreenToken::new(kind.into(), text));
+        }
+        let mut cache = self.cache.borrow_mut();
+        let token = cache.entry((kind, text)).or_insert_with(|| GreenToken::new(kind.into(), text));
+        NodeOrToken::Token(token.clone())
     }
 
     /// Appends the tokens `from..until` that no node claimed: trivia as they are, anything

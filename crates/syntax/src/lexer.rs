@@ -7,9 +7,9 @@
 //! `$`, `\` and `''` escapes byte for byte.
 //!
 //! The lexer never fails: a byte it cannot place becomes an `ERROR_TOKEN` and lexing goes on.
-//! Problems that Nix reports at lexing time (a trailing slash in a path, an unterminated comment)
-//! are returned beside the tokens. It does not interpret escapes or numbers: that is the AST's
-//! job.
+//! Problems that Nix reports at lexing time (a trailing slash in a path, an unterminated comment,
+//! an integer that does not fit in 64 bits) are returned beside the tokens. It does not interpret
+//! escapes or the values of numbers: that is the AST's and the evaluator's job.
 
 use logos::Logos;
 

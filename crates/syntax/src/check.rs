@@ -8,7 +8,7 @@
 //! into an earlier `a.b = ...` loses its `rec`). Names of the global scope are supplied by the
 //! caller, since they belong to the evaluator. Nothing is evaluated here.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::ast::{self, AstNode, Attr, Binding, Expr, HasBindings, Param};
 use crate::{SyntaxError, TextRange};

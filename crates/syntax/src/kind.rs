@@ -163,6 +163,11 @@ impl SyntaxKind {
         (self as u16) < (ROOT as u16)
     }
 
+    /// Whether this token's text is always the same: punctuation and operators.
+    pub fn is_punctuation(self) -> bool {
+        (L_BRACE as u16..=PIPE_FROM as u16).contains(&(self as u16))
+    }
+
     /// Whether this kind is a keyword.
     pub fn is_keyword(self) -> bool {
         (ASSERT_KW as u16..=WITH_KW as u16).contains(&(self as u16))

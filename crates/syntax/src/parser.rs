@@ -13,8 +13,8 @@
 use std::cell::RefCell;
 
 use lalrpop_util::{ErrorRecovery, ParseError};
-use rustc_hash::FxHashMap;
 use rowan::{GreenNode, GreenToken, NodeOrToken, TextRange, TextSize};
+use rustc_hash::FxHashMap;
 
 use crate::SyntaxKind::{self, *};
 use crate::lexer::{Token, tokenize};
@@ -273,8 +273,14 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors.dedup();
 
-    let green = GreenBuilder { src, tokens: &tokens, offsets: &offsets, cache: RefCell::default() }
-        .build(&builder, root);
+    let green = GreenBuilder {
+        src,
+        tokens: &tokens,
+        offsets: &offsets,
+        cache: RefCell::default(),
+        fixed: RefCell::new(vec![None; ROOT as usize]),
+    }
+    .build(&builder, root);
     ParseOutput { green, errors }
 }
 
@@ -467,6 +473,8 @@ struct GreenBuilder<'a> {
     offsets: &'a [u32],
     /// Short tokens repeat (whitespace, names, punctuation): share one green token for each.
     cache: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
+    /// Keywords and punctuation, by kind.
+    fixed: RefCell<Vec<Option<GreenToken>>>,
 }
 
 /// Tokens up to this length are shared through the cache.
@@ -523,8 +531,17 @@ impl GreenBuilder<'_> {
         if text.len() > CACHED_TOKEN_LEN {
             return NodeOrToken::Token(GreenToken::new(kind.into(), text));
         }
+        if kind.is_keyword() || kind.is_punctuation() {
+            // The kind alone decides the text: no hashing needed.
+            let mut fixed = self.fixed.borrow_mut();
+            let slot = &mut fixed[kind as usize];
+            let token = slot.get_or_insert_with(|| GreenToken::new(kind.into(), text));
+            return NodeOrToken::Token(token.clone());
+        }
         let mut cache = self.cache.borrow_mut();
-        let token = cache.entry((kind, text)).or_insert_with(|| GreenToken::new(kind.into(), text));
+        let token = cache
+            .entry((kind, text))
+            .or_insert_with(|| GreenToken::new(kind.into(), text));
         NodeOrToken::Token(token.clone())
     }
 

@@ -4,8 +4,8 @@
 //! The grammar hands over runs like `a + ! b ? c * d` as `OpItem`s; a shunting-yard pass applies
 //! the table below. Prefix operators are resolved the way a precedence-driven LR parser resolves
 //! them, which matters for `!`: it binds looser than arithmetic, so `a + !b + c` is
-//! `a + !(b + c)`. Non-associative operators used twice in a row (`a == b == c`, `a ? b ? c`) and
-//! mixed pipe directions (`a |> f <| b`) are syntax errors, recorded and then read as if
+//! `a + !(b + c)`. Non-associative operators used twice in a row (`a == b == c`) and mixed pipe
+//! directions (`a |> f <| b`) are syntax errors, recorded and then read as if
 //! left-associative so the tree stays whole.
 
 use crate::SyntaxKind::{self, *};
@@ -19,7 +19,8 @@ pub(crate) enum OpItem {
     Prefix(Tok),
     /// A binary operator between operands.
     Binary(Tok),
-    /// `? attrpath` after an operand.
+    /// `? attrpath` after an operand. Nix declares `?` non-associative, but as its right side is
+    /// no expression that never comes into play: `a ? b ? c` is `(a ? b) ? c`.
     HasAttr(Tok, Child),
 }
 
@@ -79,12 +80,10 @@ impl Builder {
     pub(crate) fn operators(&mut self, items: Vec<OpItem>) -> Child {
         let mut operands: Vec<Child> = Vec::with_capacity(4);
         let mut pending: Vec<Pending> = Vec::with_capacity(4);
-        let mut after_has_attr = false;
         for item in items {
             match item {
                 OpItem::Operand(c) => {
                     operands.push(c);
-                    after_has_attr = false;
                 }
                 OpItem::Prefix(t) => pending.push(Pending::Prefix(t)),
                 OpItem::Binary(t) => {
@@ -118,22 +117,14 @@ impl Builder {
                         self.reduce(&mut operands, &mut pending);
                     }
                     pending.push(Pending::Binary(t));
-                    after_has_attr = false;
                 }
                 OpItem::HasAttr(q, path) => {
-                    if after_has_attr {
-                        self.operator_error(
-                            q,
-                            "`?` cannot be chained, add parentheses".to_string(),
-                        );
-                    }
                     while pending.last().is_some_and(|p| p.precedence() > HAS_ATTR) {
                         self.reduce(&mut operands, &mut pending);
                     }
                     let operand = operands.pop().expect("`?` follows an operand");
                     let node = self.node(SyntaxKind::HAS_ATTR, &[operand, q.into(), path]);
                     operands.push(node);
-                    after_has_attr = true;
                 }
             }
         }

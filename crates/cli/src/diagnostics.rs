@@ -58,7 +58,9 @@ pub(crate) fn print_syntax_errors(source: &Source, errors: &[SyntaxError], color
     let handler = handler(color);
     let named = NamedSource::new(&source.name, source.text.clone());
     let mut out = String::new();
-    for error in errors {
+    // Past this many, more diagnostics bury the first ones, which matter most.
+    const SHOWN: usize = 50;
+    for error in errors.iter().take(SHOWN) {
         let mut start: usize = error.range.start().into();
         let mut len: usize = error.range.len().into();
         let at_end = start >= source.text.len();
@@ -89,6 +91,12 @@ pub(crate) fn print_syntax_errors(source: &Source, errors: &[SyntaxError], color
         out.push('\n');
     }
     let count = errors.len();
+    if count > SHOWN {
+        out.push_str(&format!(
+            "… and {} more errors not shown\n\n",
+            count - SHOWN
+        ));
+    }
     out.push_str(&format!(
         "error: could not parse `{}`: {count} error{}\n",
         source.name,

@@ -2,6 +2,7 @@
 //! the syntax tree. It evaluates nothing.
 
 use std::io::{Read, Write};
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -34,6 +35,24 @@ pub(crate) struct ParseArgs {
     dump: bool,
 }
 
+/// The source as text, or `None` after saying where it is not UTF-8.
+fn text_of(name: &str, bytes: Vec<u8>) -> Option<Source> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(Source {
+            name: name.to_string(),
+            text,
+        }),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            eprintln!("error: `{name}` is not UTF-8 text: the byte at offset {offset} is invalid");
+            eprintln!(
+                "hint: Nix files are read as UTF-8; convert the file, e.g. with `iconv -t UTF-8`"
+            );
+            None
+        }
+    }
+}
+
 pub(crate) fn run(args: ParseArgs, color: ColorChoice) -> anyhow::Result<Outcome> {
     let source = match (&args.expr, &args.file) {
         (Some(expr), _) => Source {
@@ -41,21 +60,21 @@ pub(crate) fn run(args: ParseArgs, color: ColorChoice) -> anyhow::Result<Outcome
             text: expr.clone(),
         },
         (None, Some(path)) if path.as_os_str() == "-" => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .context("could not read standard input")?;
-            Source {
-                name: "«stdin»".into(),
-                text,
+            match text_of("«stdin»", bytes) {
+                Some(source) => source,
+                None => return Ok(Outcome::Rejected),
             }
         }
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
+            let bytes = std::fs::read(path)
                 .with_context(|| format!("could not read `{}`", path.display()))?;
-            Source {
-                name: path.display().to_string(),
-                text,
+            match text_of(&path.display().to_string(), bytes) {
+                Some(source) => source,
+                None => return Ok(Outcome::Rejected),
             }
         }
         (None, None) => unreachable!("clap requires FILE or --expr"),

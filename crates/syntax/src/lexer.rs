@@ -297,7 +297,10 @@ impl<'a> Lexer<'a> {
             debug_assert_eq!(tok_start, self.pos);
             let len = span.len();
             let Ok(raw) = result else {
-                self.error_token(len);
+                let consumed = self.error_token(len);
+                if consumed > len {
+                    lex.bump(consumed - len);
+                }
                 continue;
             };
             match raw {
@@ -371,13 +374,25 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A byte sequence no rule matches. Groups the whole unknown character, so the token ends on
-    /// a character boundary.
-    fn error_token(&mut self, len: usize) {
+    /// A byte sequence no rule matches, `len` bytes as the DFA saw it. The token is widened to a
+    /// character boundary, and a run of such characters makes one token and one error. Returns
+    /// how many bytes were consumed.
+    fn error_token(&mut self, len: usize) -> usize {
         let start = self.pos;
         let mut end = start + len.max(1);
         while !self.src.is_char_boundary(end) {
             end += 1;
+        }
+        let consumed = end - start;
+        if let (Some(last), Some(err)) = (self.tokens.last_mut(), self.errors.last_mut()) {
+            if last.kind == ERROR_TOKEN && err.end == start {
+                last.len += consumed as u32;
+                err.end = end;
+                let run: String = self.src[err.start..end].chars().take(20).collect();
+                err.message = format!("unexpected characters {run:?}");
+                self.pos = end;
+                return consumed;
+            }
         }
         let ch = self.src[start..end].chars().next().unwrap_or('?');
         let message = if ch.is_control() || ch.is_whitespace() || ch == '`' {
@@ -386,7 +401,8 @@ impl<'a> Lexer<'a> {
             format!("unexpected character `{ch}`")
         };
         self.error(start, end, message);
-        self.push(ERROR_TOKEN, end - start);
+        self.push(ERROR_TOKEN, consumed);
+        consumed
     }
 
     /// `/* ... */`, starting at `self.pos`; returns its length. An unterminated comment runs to

@@ -195,24 +195,9 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         })
         .collect();
 
-    let significant = tokens
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !t.kind.is_trivia())
-        .map(|(i, t)| {
-            Ok::<_, ()>((
-                i,
-                Tok {
-                    kind: t.kind,
-                    index: i as u32,
-                },
-                i + 1,
-            ))
-        });
-
     let mut builder = Builder::default();
     let root = match too_deep(&tokens) {
-        None => grammar::RootParser::new().parse(&mut builder, significant),
+        None => parse_completing(&tokens, &mut builder),
         Some(index) => {
             // The parser's error recovery costs the depth of its stack for every token it skips:
             // refuse absurd nesting up front rather than risk quadratic time.
@@ -284,6 +269,105 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     ParseOutput { green, errors }
 }
 
+/// How many missing tokens the parser supplies at the end of the input before it gives up.
+const MAX_COMPLETIONS: usize = 16;
+
+/// Parses the significant tokens. When the input ends too early (an unclosed bracket, string or
+/// `let`), the parse is run again with the missing tokens supplied as virtual tokens, which
+/// have indices past the input and no text, so the tree keeps its structure around the hole.
+/// The error returned is that of the real end of the input.
+fn parse_completing(
+    tokens: &[Token],
+    builder: &mut Builder,
+) -> Result<Child, ParseError<usize, Tok, ()>> {
+    let mut virtual_kinds: Vec<SyntaxKind> = Vec::new();
+    let mut first_eof_error = None;
+    loop {
+        *builder = Builder::default();
+        let n = tokens.len();
+        let real = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.kind.is_trivia())
+            .map(|(i, t)| (i, t.kind));
+        let supplied = virtual_kinds
+            .iter()
+            .enumerate()
+            .map(|(k, &kind)| (n + k, kind));
+        let input = real.chain(supplied).map(|(i, kind)| {
+            Ok::<_, ()>((
+                i,
+                Tok {
+                    kind,
+                    index: i as u32,
+                },
+                i + 1,
+            ))
+        });
+        let result = grammar::RootParser::new().parse(builder, input);
+        // The end of input shows up as the parse's error, or as an error the root recovered from.
+        let eof = match &result {
+            Err(e @ ParseError::UnrecognizedEof { .. }) => Some(e.clone()),
+            _ => builder
+                .recovered
+                .iter()
+                .find(|e| matches!(e, ParseError::UnrecognizedEof { .. }))
+                .cloned(),
+        };
+        let Some(eof) = eof else {
+            if let Some(first) = first_eof_error {
+                builder.recovered.push(first);
+            }
+            return result;
+        };
+        let ParseError::UnrecognizedEof { expected, .. } = &eof else {
+            unreachable!()
+        };
+        let next = completion(expected);
+        let first = first_eof_error.get_or_insert(eof);
+        match next {
+            Some(kind) if virtual_kinds.len() < MAX_COMPLETIONS => virtual_kinds.push(kind),
+            _ => {
+                // Keep this attempt's tree, but report the real end of the input.
+                let first = first.clone();
+                builder
+                    .recovered
+                    .retain(|e| !matches!(e, ParseError::UnrecognizedEof { .. }));
+                builder.recovered.push(first.clone());
+                return match result {
+                    Err(ParseError::UnrecognizedEof { .. }) => Err(first),
+                    other => other,
+                };
+            }
+        }
+    }
+}
+
+/// The token to supply when the input ends where one of `expected` is due: a closer if one
+/// fits, else the keyword or punctuation that continues the construct, else an identifier.
+fn completion(expected: &[String]) -> Option<SyntaxKind> {
+    const PREFERENCE: &[(&str, SyntaxKind)] = &[
+        ("\")\"", R_PAREN),
+        ("\"]\"", R_BRACK),
+        ("\"}\"", R_BRACE),
+        ("INTERPOL_END", INTERPOL_END),
+        ("DYNAMIC_END", DYNAMIC_END),
+        ("STRING_END", STRING_END),
+        ("IND_STRING_END", IND_STRING_END),
+        ("\";\"", SEMICOLON),
+        ("\"then\"", THEN_KW),
+        ("\"else\"", ELSE_KW),
+        ("\"in\"", IN_KW),
+        ("\"=\"", ASSIGN),
+        ("\":\"", COLON),
+        ("IDENT", IDENT),
+    ];
+    PREFERENCE
+        .iter()
+        .find(|(name, _)| expected.iter().any(|e| e == name))
+        .map(|&(_, kind)| kind)
+}
+
 /// How deeply brackets and other openers may nest before the input is refused unparsed.
 pub const MAX_NESTING: u32 = 1_000;
 
@@ -320,6 +404,14 @@ struct ErrorContext<'a> {
 impl ErrorContext<'_> {
     fn token_range(&self, index: u32) -> TextRange {
         let i = index as usize;
+        if i + 1 >= self.offsets.len() {
+            // A token the parser supplied at the end of the input.
+            let end = *self
+                .offsets
+                .last()
+                .expect("offsets end with the input's length");
+            return range(end, end);
+        }
         range(self.offsets[i], self.offsets[i + 1])
     }
 
@@ -496,6 +588,7 @@ impl GreenBuilder<'_> {
                     pos = tree.end_token(child);
                 }
                 match child {
+                    Child::Token(i) if i as usize >= self.tokens.len() => {} // supplied, no text
                     Child::Token(i) => elements.push(self.token(i)),
                     Child::Node(n) => {
                         let green = built[n as usize].take().expect("a node has one parent");
@@ -513,6 +606,7 @@ impl GreenBuilder<'_> {
                 pos = tree.end_token(root);
             }
             match root {
+                Child::Token(i) if i as usize >= self.tokens.len() => {}
                 Child::Token(i) => elements.push(self.token(i)),
                 Child::Node(n) => {
                     let green = built[n as usize].take().expect("the root is built");
@@ -548,6 +642,7 @@ impl GreenBuilder<'_> {
     /// Appends the tokens `from..until` that no node claimed: trivia as they are, anything
     /// significant wrapped in one `ERROR` node.
     fn gap(&self, out: &mut Vec<Element>, from: u32, until: u32) {
+        let until = until.min(self.tokens.len() as u32);
         let mut i = from;
         while i < until {
             if self.tokens[i as usize].kind.is_trivia() {

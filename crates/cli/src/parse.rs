@@ -35,8 +35,18 @@ pub(crate) struct ParseArgs {
     dump: bool,
 }
 
-/// The source as text, or `None` after saying where it is not UTF-8.
+/// Larger sources are refused: offsets in the syntax tree are 32-bit.
+const MAX_SOURCE_LEN: usize = 1 << 30;
+
+/// The source as text, or `None` after saying why it cannot be parsed.
 fn text_of(name: &str, bytes: Vec<u8>) -> Option<Source> {
+    if bytes.len() > MAX_SOURCE_LEN {
+        eprintln!(
+            "error: `{name}` is too large to parse: {} bytes, the limit is 1 GiB",
+            bytes.len()
+        );
+        return None;
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Some(Source {
             name: name.to_string(),
@@ -55,6 +65,10 @@ fn text_of(name: &str, bytes: Vec<u8>) -> Option<Source> {
 
 pub(crate) fn run(args: ParseArgs, color: ColorChoice) -> anyhow::Result<Outcome> {
     let source = match (&args.expr, &args.file) {
+        (Some(expr), _) if expr.len() > MAX_SOURCE_LEN => {
+            eprintln!("error: the expression is too large to parse: the limit is 1 GiB");
+            return Ok(Outcome::Rejected);
+        }
         (Some(expr), _) => Source {
             name: "«expression»".into(),
             text: expr.clone(),

@@ -5,7 +5,7 @@
 //!   `parse-fail-NAME.err.exp` (write it with `UPDATE_EXPECT=1` and review the diff).
 //!
 //! A case that does not pass yet goes to `tests/lang/notyetpassing/`, where it must still fail,
-//! so a fix is noticed.
+//! so a fix is noticed. Every `.nix` file under `examples/` must parse too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -102,11 +102,48 @@ fn trials(dir: &Path, expect_pass: bool) -> Vec<Trial> {
         .collect()
 }
 
+/// Every `.nix` file under `dir`, recursively, in a stable order.
+fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.expect("a readable folder").path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            nix_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "nix") {
+            out.push(path);
+        }
+    }
+}
+
+fn example_trials() -> Vec<Trial> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut files = Vec::new();
+    nix_files(&root, &mut files);
+    assert!(!files.is_empty(), "no examples in {}", root.display());
+    files
+        .into_iter()
+        .map(|file| {
+            let name = file
+                .strip_prefix(&root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            Trial::test(format!("examples::{name}"), move || parse_okay(&file))
+        })
+        .collect()
+}
+
 fn main() {
     let args = Arguments::from_args();
     let dir = lang_dir();
     let mut all = trials(&dir, true);
     all.extend(trials(&dir.join("notyetpassing"), false));
+    all.extend(example_trials());
     assert!(!all.is_empty(), "no language cases in {}", dir.display());
     libtest_mimic::run(&args, all).exit();
 }

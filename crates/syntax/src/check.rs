@@ -1,27 +1,41 @@
 //! The static checks Nix makes when it parses a file, beyond the grammar: duplicate attributes
 //! (with Nix's rules for merging `a.b = ...; a = { ... };`), duplicate formal arguments,
-//! dynamic attributes where they are not allowed, and variables
-//! bound nowhere (unless a `with` is in scope, which makes every name dynamic).
+//! dynamic attributes where they are not allowed, and variables bound nowhere (unless a `with`
+//! is in scope, which makes every name dynamic).
 //!
 //! Attribute paths are folded into nested sets exactly as Nix's parser does, because that
 //! folding decides both which definitions clash and which scope a value sees (a `rec` set merged
 //! into an earlier `a.b = ...` loses its `rec`). Names of the global scope are supplied by the
 //! caller, since they belong to the evaluator. Nothing is evaluated here.
+//!
+//! The walk reads the green tree directly (`View`), borrowing names from its tokens: it visits
+//! every node of a file once, and red nodes would cost an allocation each. Its reading of the
+//! tree must agree with the typed AST's in `ast.rs`.
 
+use std::borrow::Cow;
+
+use rowan::{GreenNodeData, GreenTokenData, NodeOrToken, TextRange, TextSize};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::ast::{self, AstNode, Attr, Binding, Expr, HasBindings, Param};
-use crate::{SyntaxError, TextRange};
+use crate::SyntaxError;
+use crate::SyntaxKind::{self, *};
+use crate::ast::{self, AstNode, unescape};
 
 /// Runs every static check over `root` and returns the problems, in source order.
 /// `is_global` says whether a name is bound in the global scope (`builtins`, `map`, `true`...).
 pub fn check(root: &ast::Root, is_global: &dyn Fn(&str) -> bool) -> Vec<SyntaxError> {
+    let node = root.syntax();
+    let green = node.green();
+    let view = View {
+        green: &green,
+        offset: node.text_range().start(),
+    };
     let mut checker = Checker {
         errors: Vec::new(),
         is_global,
     };
-    if let Some(e) = root.expr() {
-        checker.expr(&e, &Env::Global);
+    if let Some(e) = view.exprs().next() {
+        checker.expr(e, &Env::Global);
     }
     let mut errors = checker.errors;
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
@@ -29,30 +43,177 @@ pub fn check(root: &ast::Root, is_global: &dyn Fn(&str) -> bool) -> Vec<SyntaxEr
     errors
 }
 
+/// A node of the green tree and where it starts.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    green: &'a GreenNodeData,
+    offset: TextSize,
+}
+
+/// A token of the green tree and where it starts.
+#[derive(Clone, Copy)]
+struct TokenView<'a> {
+    green: &'a GreenTokenData,
+    offset: TextSize,
+}
+
+impl<'a> TokenView<'a> {
+    fn kind(self) -> SyntaxKind {
+        SyntaxKind::from_raw(self.green.kind().0)
+    }
+    fn text(self) -> &'a str {
+        self.green.text()
+    }
+    fn range(self) -> TextRange {
+        TextRange::at(self.offset, self.green.text_len())
+    }
+}
+
+impl<'a> View<'a> {
+    fn kind(self) -> SyntaxKind {
+        SyntaxKind::from_raw(self.green.kind().0)
+    }
+
+    fn range(self) -> TextRange {
+        TextRange::at(self.offset, self.green.text_len())
+    }
+
+    fn elements(self) -> impl Iterator<Item = NodeOrToken<View<'a>, TokenView<'a>>> {
+        let mut offset = self.offset;
+        self.green.children().map(move |child| {
+            let start = offset;
+            offset += child.text_len();
+            match child {
+                NodeOrToken::Node(green) => NodeOrToken::Node(View {
+                    green,
+                    offset: start,
+                }),
+                NodeOrToken::Token(green) => NodeOrToken::Token(TokenView {
+                    green,
+                    offset: start,
+                }),
+            }
+        })
+    }
+
+    fn nodes(self) -> impl Iterator<Item = View<'a>> {
+        self.elements().filter_map(NodeOrToken::into_node)
+    }
+
+    fn tokens(self) -> impl Iterator<Item = TokenView<'a>> {
+        self.elements().filter_map(NodeOrToken::into_token)
+    }
+
+    /// Child nodes that are expressions, as `ast::Expr` would cast them.
+    fn exprs(self) -> impl Iterator<Item = View<'a>> {
+        self.nodes().filter(|n| ast::Expr::can_cast(n.kind()))
+    }
+
+    fn child(self, kind: SyntaxKind) -> Option<View<'a>> {
+        self.nodes().find(|n| n.kind() == kind)
+    }
+
+    fn token(self, kind: SyntaxKind) -> Option<TokenView<'a>> {
+        self.tokens().find(|t| t.kind() == kind)
+    }
+
+    fn first_significant_token(self) -> Option<TokenView<'a>> {
+        self.tokens().find(|t| !t.kind().is_trivia())
+    }
+
+    /// The attribute names of an `ATTRPATH` or an `INHERIT`.
+    fn attrs(self) -> impl Iterator<Item = View<'a>> {
+        self.nodes()
+            .filter(|n| matches!(n.kind(), NAME | STRING | DYNAMIC))
+    }
+
+    /// The expression under any number of parentheses, which Nix's parser drops.
+    fn strip_parens(mut self) -> View<'a> {
+        while self.kind() == PAREN {
+            match self.exprs().next() {
+                Some(inner) => self = inner,
+                None => break,
+            }
+        }
+        self
+    }
+
+    /// The value of a plain `"..."` string without interpolation, as `ast::Str::static_value`.
+    fn static_string(self) -> Option<Cow<'a, str>> {
+        let mut value: Option<Cow<'a, str>> = None;
+        for element in self.elements() {
+            match element {
+                NodeOrToken::Node(n) if n.kind() == INTERPOL => return None,
+                NodeOrToken::Node(_) => {}
+                NodeOrToken::Token(t) => match t.kind() {
+                    IND_STRING_START => return None,
+                    STRING_CONTENT => {
+                        let piece = if t.text().contains('\\') {
+                            Cow::Owned(unescape(t.text()))
+                        } else {
+                            Cow::Borrowed(t.text())
+                        };
+                        value = Some(match value {
+                            None => piece,
+                            Some(v) => Cow::Owned(v.into_owned() + &piece),
+                        });
+                    }
+                    _ => {}
+                },
+            }
+        }
+        Some(value.unwrap_or(Cow::Borrowed("")))
+    }
+
+    /// The name of an attribute when it is known without evaluation, as `ast::Attr::static_name`.
+    fn static_name(self) -> Option<Cow<'a, str>> {
+        match self.kind() {
+            NAME => self
+                .first_significant_token()
+                .map(|t| Cow::Borrowed(t.text())),
+            STRING => self.static_string(),
+            DYNAMIC => match self.exprs().next() {
+                Some(inner) if inner.kind() == STRING => inner.static_string(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The key expression of a dynamic attribute.
+    fn dynamic_key(self) -> Option<View<'a>> {
+        match self.kind() {
+            DYNAMIC => self.exprs().next(),
+            STRING => Some(self),
+            _ => None,
+        }
+    }
+}
+
 /// A scope: the names it binds, or a `with`, which makes all names dynamic.
-enum Env<'p> {
+enum Env<'p, 'a> {
     Global,
     /// Lambda arguments: few, so a list.
     Names {
-        names: Vec<String>,
-        parent: &'p Env<'p>,
+        names: Vec<&'a str>,
+        parent: &'p Env<'p, 'a>,
     },
     /// The attributes of a `let` or `rec` set.
     Attrs {
-        attrs: &'p HashMap<String, Def>,
-        parent: &'p Env<'p>,
+        attrs: &'p HashMap<Cow<'a, str>, Def<'a>>,
+        parent: &'p Env<'p, 'a>,
     },
     With,
 }
 
-impl Env<'_> {
+impl Env<'_, '_> {
     fn resolves(&self, name: &str, is_global: &dyn Fn(&str) -> bool) -> bool {
         let mut env = self;
         loop {
             match env {
                 Env::Global => return is_global(name),
                 Env::Names { names, parent } => {
-                    if names.iter().any(|n| n == name) {
+                    if names.contains(&name) {
                         return true;
                     }
                     env = parent;
@@ -71,31 +232,31 @@ impl Env<'_> {
 
 /// A set of attributes after Nix folds attribute paths into nested sets.
 #[derive(Default)]
-struct AttrsModel {
+struct AttrsModel<'a> {
     rec: bool,
-    order: Vec<String>,
-    attrs: HashMap<String, Def>,
-    dynamic: Vec<(Option<Expr>, DefValue)>,
+    order: Vec<Cow<'a, str>>,
+    attrs: HashMap<Cow<'a, str>, Def<'a>>,
+    dynamic: Vec<(Option<View<'a>>, DefValue<'a>)>,
 }
 
-struct Def {
-    value: DefValue,
+struct Def<'a> {
+    value: DefValue<'a>,
     range: TextRange,
     /// `inherit x;`: looked up in the enclosing scope, never merged into.
     inherited: bool,
 }
 
-enum DefValue {
-    Expr(Expr),
-    Nested(AttrsModel),
+enum DefValue<'a> {
+    Expr(View<'a>),
+    Nested(AttrsModel<'a>),
     /// `inherit x;` of a variable.
-    Var(String, TextRange),
+    Var(Cow<'a, str>, TextRange),
     /// `inherit (e) x;`: bound where ordinary values are.
-    From(Option<Expr>),
+    From(Option<View<'a>>),
 }
 
-impl AttrsModel {
-    fn insert(&mut self, name: String, def: Def) {
+impl<'a> AttrsModel<'a> {
+    fn insert(&mut self, name: Cow<'a, str>, def: Def<'a>) {
         self.order.push(name.clone());
         self.attrs.insert(name, def);
     }
@@ -106,26 +267,15 @@ struct Checker<'g> {
     is_global: &'g dyn Fn(&str) -> bool,
 }
 
-/// The expression under any number of parentheses, which Nix's parser drops.
-fn strip_parens(mut e: Expr) -> Expr {
-    while let Expr::Paren(p) = &e {
-        match p.expr() {
-            Some(inner) => e = inner,
-            None => break,
-        }
-    }
-    e
-}
-
-fn path_text(attrs: &[Attr]) -> String {
+fn path_text(attrs: &[View<'_>]) -> String {
     attrs
         .iter()
-        .map(|a| a.static_name().unwrap_or_else(|| "\"${...}\"".to_string()))
+        .map(|a| a.static_name().unwrap_or(Cow::Borrowed("\"${...}\"")))
         .collect::<Vec<_>>()
         .join(".")
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'_> {
     fn error(&mut self, range: TextRange, message: String) {
         self.errors.push(SyntaxError {
             range,
@@ -142,26 +292,28 @@ impl Checker<'_> {
         });
     }
 
-    /// Folds bindings into a model, reporting duplicates.
-    fn model(&mut self, bindings: impl Iterator<Item = Binding>, rec: bool) -> AttrsModel {
+    /// Folds the bindings of a set or `let` into a model, reporting duplicates.
+    fn model(&mut self, holder: View<'a>, rec: bool) -> AttrsModel<'a> {
         let mut model = AttrsModel {
             rec,
             ..AttrsModel::default()
         };
-        for binding in bindings {
-            match binding {
-                Binding::Value(b) => {
-                    let Some(path) = b.attrpath() else { continue };
-                    let attrs: Vec<Attr> = path.attrs().collect();
+        for binding in holder.nodes() {
+            match binding.kind() {
+                BINDING => {
+                    let Some(path) = binding.child(ATTRPATH) else {
+                        continue;
+                    };
+                    let attrs: Vec<View<'a>> = path.attrs().collect();
                     if attrs.is_empty() {
                         continue;
                     }
-                    self.add_attr(&mut model, &attrs, path.syntax().text_range(), b.value());
+                    self.add_attr(&mut model, &attrs, path.range(), binding.exprs().next());
                 }
-                Binding::Inherit(inherit) => {
-                    let from = inherit.from();
-                    for attr in inherit.attrs() {
-                        let range = attr.syntax().text_range();
+                INHERIT => {
+                    let from = binding.child(INHERIT_FROM);
+                    for attr in binding.attrs() {
+                        let range = attr.range();
                         let Some(name) = attr.static_name() else {
                             self.error(
                                 range,
@@ -174,8 +326,8 @@ impl Checker<'_> {
                             self.duplicate(&name, range, first);
                             continue;
                         }
-                        let (value, inherited) = match &from {
-                            Some(f) => (DefValue::From(f.expr()), false),
+                        let (value, inherited) = match from {
+                            Some(f) => (DefValue::From(f.exprs().next()), false),
                             None => (DefValue::Var(name.clone(), range), true),
                         };
                         model.insert(
@@ -188,14 +340,17 @@ impl Checker<'_> {
                         );
                     }
                 }
+                _ => {}
             }
         }
         model
     }
 
-    fn value_of(&mut self, e: Option<Expr>) -> DefValue {
-        match e.map(strip_parens) {
-            Some(Expr::AttrSet(set)) => DefValue::Nested(self.model(set.bindings(), set.is_rec())),
+    fn value_of(&mut self, e: Option<View<'a>>) -> DefValue<'a> {
+        match e.map(View::strip_parens) {
+            Some(set) if set.kind() == ATTR_SET => {
+                DefValue::Nested(self.model(set, set.token(REC_KW).is_some()))
+            }
             Some(e) => DefValue::Expr(e),
             None => DefValue::From(None),
         }
@@ -203,10 +358,10 @@ impl Checker<'_> {
 
     fn add_attr(
         &mut self,
-        model: &mut AttrsModel,
-        path: &[Attr],
+        model: &mut AttrsModel<'a>,
+        path: &[View<'a>],
         range: TextRange,
-        value: Option<Expr>,
+        value: Option<View<'a>>,
     ) {
         let (last, init) = path.split_last().expect("attribute paths are not empty");
         let mut cur = model;
@@ -214,14 +369,12 @@ impl Checker<'_> {
             match attr.static_name() {
                 Some(name) => {
                     if !cur.attrs.contains_key(&name) {
-                        cur.insert(
-                            name.clone(),
-                            Def {
-                                value: DefValue::Nested(AttrsModel::default()),
-                                range,
-                                inherited: false,
-                            },
-                        );
+                        let nested = Def {
+                            value: DefValue::Nested(AttrsModel::default()),
+                            range,
+                            inherited: false,
+                        };
+                        cur.insert(name.clone(), nested);
                     }
                     let def = cur.attrs.get_mut(&name).expect("just inserted");
                     match &mut def.value {
@@ -234,9 +387,8 @@ impl Checker<'_> {
                     }
                 }
                 None => {
-                    let key = dynamic_expr(attr);
                     cur.dynamic
-                        .push((key, DefValue::Nested(AttrsModel::default())));
+                        .push((attr.dynamic_key(), DefValue::Nested(AttrsModel::default())));
                     let Some((_, DefValue::Nested(m))) = cur.dynamic.last_mut() else {
                         unreachable!()
                     };
@@ -248,10 +400,9 @@ impl Checker<'_> {
         match last.static_name() {
             Some(name) => match cur.attrs.get_mut(&name) {
                 Some(existing) => match (&mut existing.value, value) {
-                    (DefValue::Nested(into), DefValue::Nested(from)) if !existing.inherited => {
+                    (DefValue::Nested(into), DefValue::Nested(mut from)) if !existing.inherited => {
                         // Nix merges the literal's static attributes only: its `rec` and its
                         // dynamic attributes are dropped.
-                        let mut from = from;
                         for key in std::mem::take(&mut from.order) {
                             let def = from.attrs.remove(&key).expect("ordered keys are present");
                             if let Some(first) = into.attrs.get(&key) {
@@ -276,12 +427,12 @@ impl Checker<'_> {
                     },
                 ),
             },
-            None => cur.dynamic.push((dynamic_expr(last), value)),
+            None => cur.dynamic.push((last.dynamic_key(), value)),
         }
     }
 
     /// Checks the variables of a folded set: `env` is the scope around it.
-    fn bind_model(&mut self, model: &AttrsModel, env: &Env<'_>) {
+    fn bind_model(&mut self, model: &AttrsModel<'a>, env: &Env<'_, 'a>) {
         if model.rec {
             let inner = Env::Attrs {
                 attrs: &model.attrs,
@@ -294,41 +445,43 @@ impl Checker<'_> {
     }
 
     /// `outer` is where inherited names are looked up, `inner` where values are bound.
-    fn bind_defs(&mut self, model: &AttrsModel, outer: &Env<'_>, inner: &Env<'_>) {
+    fn bind_defs(&mut self, model: &AttrsModel<'a>, outer: &Env<'_, 'a>, inner: &Env<'_, 'a>) {
         for name in &model.order {
             let def = &model.attrs[name];
             self.bind_value(&def.value, outer, inner);
         }
         for (key, value) in &model.dynamic {
             if let Some(key) = key {
-                self.expr(key, inner);
+                self.expr(*key, inner);
             }
             self.bind_value(value, outer, inner);
         }
     }
 
-    fn bind_value(&mut self, value: &DefValue, outer: &Env<'_>, inner: &Env<'_>) {
+    fn bind_value(&mut self, value: &DefValue<'a>, outer: &Env<'_, 'a>, inner: &Env<'_, 'a>) {
         match value {
-            DefValue::Expr(e) => self.expr(e, inner),
+            DefValue::Expr(e) => self.expr(*e, inner),
             DefValue::Nested(m) => self.bind_model(m, inner),
             DefValue::Var(name, range) => self.var(name, *range, outer),
-            DefValue::From(Some(e)) => self.expr(e, inner),
+            DefValue::From(Some(e)) => self.expr(*e, inner),
             DefValue::From(None) => {}
         }
     }
 
-    fn var(&mut self, name: &str, range: TextRange, env: &Env<'_>) {
+    fn var(&mut self, name: &str, range: TextRange, env: &Env<'_, 'a>) {
         if !env.resolves(name, self.is_global) {
             self.error(range, format!("undefined variable `{name}`"));
         }
     }
 
-    fn let_in(&mut self, l: &ast::LetIn, env: &Env<'_>) {
-        let model = self.model(l.bindings(), true);
+    fn let_in(&mut self, l: View<'a>, env: &Env<'_, 'a>) {
+        let model = self.model(l, true);
         for (key, _) in &model.dynamic {
-            let range = key.as_ref().map(|k| k.syntax().text_range());
-            if let Some(range) = range {
-                self.error(range, "dynamic attributes are not allowed in `let`".into());
+            if let Some(key) = key {
+                self.error(
+                    key.range(),
+                    "dynamic attributes are not allowed in `let`".into(),
+                );
             }
         }
         let inner = Env::Attrs {
@@ -336,97 +489,88 @@ impl Checker<'_> {
             parent: env,
         };
         self.bind_defs(&model, env, &inner);
-        if let Some(body) = l.body() {
-            self.expr(&body, &inner);
+        if let Some(body) = l.exprs().next() {
+            self.expr(body, &inner);
         }
     }
 
-    fn expr(&mut self, e: &Expr, env: &Env<'_>) {
-        match e {
-            Expr::Var(v) => {
-                if let Some(t) = v.token() {
-                    self.var(t.text(), t.text_range(), env);
+    fn expr(&mut self, e: View<'a>, env: &Env<'_, 'a>) {
+        match e.kind() {
+            VAR => {
+                if let Some(t) = e.first_significant_token() {
+                    self.var(t.text(), t.range(), env);
                 }
             }
-            Expr::Lambda(l) => self.lambda(l, env),
-            Expr::AttrSet(set) => {
-                let model = self.model(set.bindings(), set.is_rec());
+            LAMBDA => self.lambda(e, env),
+            ATTR_SET => {
+                let model = self.model(e, e.token(REC_KW).is_some());
                 self.bind_model(&model, env);
             }
-            Expr::LegacyLet(l) => {
-                let model = self.model(l.bindings(), true);
+            LEGACY_LET => {
+                let model = self.model(e, true);
                 self.bind_model(&model, env);
             }
-            Expr::LetIn(l) => self.let_in(l, env),
-            Expr::With(w) => {
-                if let Some(ns) = w.namespace() {
-                    self.expr(&ns, env);
+            LET_IN => self.let_in(e, env),
+            WITH => {
+                let mut parts = e.exprs();
+                if let Some(ns) = parts.next() {
+                    self.expr(ns, env);
                 }
-                let inner = Env::With;
-                if let Some(body) = w.body() {
-                    self.expr(&body, &inner);
+                if let Some(body) = parts.next() {
+                    self.expr(body, &Env::With);
                 }
             }
-            _ => self.children(e.syntax(), env),
+            _ => self.children(e, env),
         }
     }
 
     /// Checks every expression below `node` in the same scope (dynamic attribute names and
     /// interpolations included).
-    fn children(&mut self, node: &crate::SyntaxNode, env: &Env<'_>) {
-        for child in node.children() {
-            match Expr::cast(child.clone()) {
-                Some(e) => self.expr(&e, env),
-                None => self.children(&child, env),
+    fn children(&mut self, node: View<'a>, env: &Env<'_, 'a>) {
+        for child in node.nodes() {
+            if ast::Expr::can_cast(child.kind()) {
+                self.expr(child, env);
+            } else {
+                self.children(child, env);
             }
         }
     }
 
-    fn lambda(&mut self, l: &ast::Lambda, env: &Env<'_>) {
-        let mut names = Vec::new();
+    fn lambda(&mut self, l: View<'a>, env: &Env<'_, 'a>) {
+        let mut names: Vec<&'a str> = Vec::new();
         let mut defaults = Vec::new();
-        match l.param() {
-            Some(Param::Ident(p)) => {
-                if let Some(t) = p.token() {
-                    names.push(t.text().to_string());
+        if let Some(p) = l.child(PARAM) {
+            if let Some(t) = p.token(IDENT) {
+                names.push(t.text());
+            }
+        }
+        if let Some(p) = l.child(PATTERN) {
+            if let Some(t) = p.child(PAT_BIND).and_then(|b| b.token(IDENT)) {
+                names.push(t.text());
+            }
+            for entry in p.nodes().filter(|n| n.kind() == PAT_ENTRY) {
+                let Some(t) = entry.token(IDENT) else {
+                    continue;
+                };
+                if names.contains(&t.text()) {
+                    self.error(
+                        t.range(),
+                        format!("duplicate formal function argument `{}`", t.text()),
+                    );
+                } else {
+                    names.push(t.text());
+                }
+                if let Some(d) = entry.exprs().next() {
+                    defaults.push(d);
                 }
             }
-            Some(Param::Pattern(p)) => {
-                if let Some(t) = p.pat_bind().and_then(|b| b.ident()) {
-                    names.push(t.text().to_string());
-                }
-                for entry in p.entries() {
-                    let Some(t) = entry.ident() else { continue };
-                    let name = t.text().to_string();
-                    if names.contains(&name) {
-                        self.error(
-                            t.text_range(),
-                            format!("duplicate formal function argument `{name}`"),
-                        );
-                    } else {
-                        names.push(name);
-                    }
-                    if let Some(d) = entry.default() {
-                        defaults.push(d);
-                    }
-                }
-            }
-            None => {}
         }
         let inner = Env::Names { names, parent: env };
         for d in defaults {
-            self.expr(&d, &inner);
+            self.expr(d, &inner);
         }
-        if let Some(body) = l.body() {
-            self.expr(&body, &inner);
+        if let Some(body) = l.exprs().next() {
+            self.expr(body, &inner);
         }
-    }
-}
-
-fn dynamic_expr(attr: &Attr) -> Option<Expr> {
-    match attr {
-        Attr::Dynamic(d) => d.expr(),
-        Attr::Str(s) => Some(Expr::Str(s.clone())),
-        Attr::Name(_) => None,
     }
 }

@@ -1,0 +1,4 @@
+rec {
+  inherit (s) a;
+  s = { a = 1; };
+}

@@ -264,6 +264,7 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         offsets: &offsets,
         cache: RefCell::default(),
         fixed: RefCell::new(vec![None; ROOT as usize]),
+        indents: RefCell::new(vec![None; 2 * CACHED_TOKEN_LEN]),
     }
     .build(&builder, root);
     ParseOutput { green, errors }
@@ -567,6 +568,20 @@ struct GreenBuilder<'a> {
     cache: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
     /// Keywords and punctuation, by kind.
     fixed: RefCell<Vec<Option<GreenToken>>>,
+    /// Runs of spaces and line breaks followed by spaces, by `indentation_slot`.
+    indents: RefCell<Vec<Option<GreenToken>>>,
+}
+
+/// Most whitespace is `n` spaces, or one line break and `n` spaces: those get a slot of their
+/// own (`n` or `CACHED_TOKEN_LEN + n`), found without hashing.
+fn indentation_slot(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (base, spaces) = match bytes.split_first() {
+        Some((b'\n', rest)) => (CACHED_TOKEN_LEN, rest),
+        _ => (0, bytes),
+    };
+    (spaces.len() < CACHED_TOKEN_LEN && spaces.iter().all(|&b| b == b' '))
+        .then(|| base + spaces.len())
 }
 
 /// Tokens up to this length are shared through the cache.
@@ -631,6 +646,13 @@ impl GreenBuilder<'_> {
             let slot = &mut fixed[kind as usize];
             let token = slot.get_or_insert_with(|| GreenToken::new(kind.into(), text));
             return NodeOrToken::Token(token.clone());
+        }
+        if kind == WHITESPACE {
+            if let Some(slot) = indentation_slot(text) {
+                let mut indents = self.indents.borrow_mut();
+                let token = indents[slot].get_or_insert_with(|| GreenToken::new(kind.into(), text));
+                return NodeOrToken::Token(token.clone());
+            }
         }
         let mut cache = self.cache.borrow_mut();
         let token = cache

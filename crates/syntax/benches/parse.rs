@@ -3,6 +3,10 @@
 
 use std::fmt::Write;
 
+// The allocator of the `cairn` binary, so the figures are the ones users get.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

@@ -3,10 +3,12 @@
 //! error is a terminal.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use cairn_syntax::SyntaxError;
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, Report, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::ColorChoice;
@@ -15,6 +17,63 @@ use crate::ColorChoice;
 pub(crate) struct Source {
     pub(crate) name: String,
     pub(crate) text: String,
+}
+
+/// Lines longer than this are shown as a window around the label.
+const LONG_LINE: usize = 400;
+/// How much of a long line is shown on each side of a label.
+const WINDOW: usize = 100;
+
+/// The source as miette reads it, except that a long line is cut to a window around the label:
+/// a snippet stays readable, and miette cannot draw labels past column 65535.
+#[derive(Clone)]
+struct ClippedSource {
+    name: Arc<str>,
+    text: Arc<str>,
+}
+
+impl SourceCode for ClippedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &str = &self.text;
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        if line_end - line_start <= LONG_LINE {
+            let contents = text.read_span(span, before, after)?;
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.to_string(),
+                contents.data(),
+                *contents.span(),
+                contents.line(),
+                contents.column(),
+                contents.line_count(),
+            )));
+        }
+        let mut from = start.saturating_sub(WINDOW).max(line_start);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = (end.min(start + WINDOW) + WINDOW).min(line_end);
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let line = text[..from].matches('\n').count();
+        let column = text[line_start..start].chars().count();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            &text.as_bytes()[from..to],
+            (from, to - from).into(),
+            line,
+            column,
+            1,
+        )))
+    }
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -37,6 +96,23 @@ fn handler(color: ColorChoice) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme).with_context_lines(2)
 }
 
+/// Whether two offsets can be labelled in one snippet: on different lines, or close enough on
+/// one line that a clipped window holds both.
+fn shown_together(text: &str, a: usize, b: usize) -> bool {
+    let (lo, hi) = (a.min(b), a.max(b));
+    text[lo..hi].contains('\n') || hi - lo <= WINDOW
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 /// The short text under the caret: what was expected, or where the input ended.
 fn label_for(error: &SyntaxError, at_end: bool) -> String {
     if let Some((_, expected)) = error.message.split_once(", expected ") {
@@ -56,7 +132,10 @@ fn label_for(error: &SyntaxError, at_end: bool) -> String {
 /// Prints every syntax error of a source as its own diagnostic, then a summary line.
 pub(crate) fn print_syntax_errors(source: &Source, errors: &[SyntaxError], color: ColorChoice) {
     let handler = handler(color);
-    let named = NamedSource::new(&source.name, source.text.clone());
+    let clipped = ClippedSource {
+        name: source.name.as_str().into(),
+        text: source.text.as_str().into(),
+    };
     let mut out = String::new();
     // Past this many, more diagnostics bury the first ones, which matter most.
     const SHOWN: usize = 50;
@@ -77,14 +156,25 @@ pub(crate) fn print_syntax_errors(source: &Source, errors: &[SyntaxError], color
             Some(label_for(error, at_end)),
             (start, len),
         )];
+        let mut help = None;
         if let Some((range, label)) = &error.related {
-            labels.push(LabeledSpan::new_with_span(
-                Some(label.clone()),
-                (usize::from(range.start()), usize::from(range.len())),
-            ));
+            let other = usize::from(range.start());
+            if shown_together(&source.text, start, other) {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(label.clone()),
+                    (other, usize::from(range.len())),
+                ));
+            } else {
+                // Too far along one long line to draw both: say where in words.
+                let (line, column) = line_column(&source.text, other);
+                help = Some(format!("{label}: line {line}, column {column}"));
+            }
         }
-        let diagnostic = MietteDiagnostic::new(error.message.clone()).with_labels(labels);
-        let report = Report::new(diagnostic).with_source_code(named.clone());
+        let mut diagnostic = MietteDiagnostic::new(error.message.clone()).with_labels(labels);
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        let report = Report::new(diagnostic).with_source_code(clipped.clone());
         if handler.render_report(&mut out, report.as_ref()).is_err() {
             out.push_str(&format!("error: {}\n", error.message));
         }

@@ -17,9 +17,9 @@ use std::borrow::Cow;
 use rowan::{GreenNodeData, GreenTokenData, NodeOrToken, TextRange, TextSize};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::SyntaxError;
 use crate::SyntaxKind::{self, *};
 use crate::ast::{self, AstNode, unescape};
+use crate::error::{SyntaxError, SyntaxErrorCode};
 
 /// Runs every static check over `root` and returns the problems, in source order.
 /// `is_global` says whether a name is bound in the global scope (`builtins`, `map`, `true`...).
@@ -276,8 +276,9 @@ fn path_text(attrs: &[View<'_>]) -> String {
 }
 
 impl<'a> Checker<'_> {
-    fn error(&mut self, range: TextRange, message: String) {
+    fn error(&mut self, code: SyntaxErrorCode, range: TextRange, message: String) {
         self.errors.push(SyntaxError {
+            code,
             range,
             message,
             related: None,
@@ -286,6 +287,7 @@ impl<'a> Checker<'_> {
 
     fn duplicate(&mut self, name: &str, range: TextRange, first: TextRange) {
         self.errors.push(SyntaxError {
+            code: SyntaxErrorCode::DuplicateAttribute,
             range,
             message: format!("attribute `{name}` is already defined"),
             related: Some((first, "first defined here".to_string())),
@@ -316,6 +318,7 @@ impl<'a> Checker<'_> {
                         let range = attr.range();
                         let Some(name) = attr.static_name() else {
                             self.error(
+                                SyntaxErrorCode::DynamicAttribute,
                                 range,
                                 "dynamic attributes are not allowed in `inherit`".into(),
                             );
@@ -470,7 +473,11 @@ impl<'a> Checker<'_> {
 
     fn var(&mut self, name: &str, range: TextRange, env: &Env<'_, 'a>) {
         if !env.resolves(name, self.is_global) {
-            self.error(range, format!("undefined variable `{name}`"));
+            self.error(
+                SyntaxErrorCode::UndefinedVariable,
+                range,
+                format!("undefined variable `{name}`"),
+            );
         }
     }
 
@@ -479,6 +486,7 @@ impl<'a> Checker<'_> {
         for (key, _) in &model.dynamic {
             if let Some(key) = key {
                 self.error(
+                    SyntaxErrorCode::DynamicAttribute,
                     key.range(),
                     "dynamic attributes are not allowed in `let`".into(),
                 );
@@ -554,6 +562,7 @@ impl<'a> Checker<'_> {
                 };
                 if names.contains(&t.text()) {
                     self.error(
+                        SyntaxErrorCode::DuplicateFormal,
                         t.range(),
                         format!("duplicate formal function argument `{}`", t.text()),
                     );

@@ -14,6 +14,7 @@
 use logos::Logos;
 
 use crate::SyntaxKind::{self, *};
+use crate::error::SyntaxErrorCode;
 
 /// One token: its kind and its length in bytes. Offsets follow from the lengths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,7 @@ pub struct Token {
 /// A problem found while lexing, with the byte range it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LexError {
+    pub code: SyntaxErrorCode,
     pub start: usize,
     pub end: usize,
     pub message: String,
@@ -261,8 +263,15 @@ impl<'a> Lexer<'a> {
         self.pos += len;
     }
 
-    fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
+    fn error(
+        &mut self,
+        code: SyntaxErrorCode,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+    ) {
         self.errors.push(LexError {
+            code,
             start,
             end,
             message: message.into(),
@@ -355,13 +364,19 @@ impl<'a> Lexer<'a> {
                         return;
                     }
                     if self.src.as_bytes()[tok_start + len - 1] == b'/' {
-                        self.error(tok_start, tok_start + len, "path has a trailing slash");
+                        self.error(
+                            SyntaxErrorCode::TrailingSlash,
+                            tok_start,
+                            tok_start + len,
+                            "path has a trailing slash",
+                        );
                     }
                     self.push(PATH, len);
                 }
                 Raw::Int => {
                     if self.src[tok_start..tok_start + len].parse::<i64>().is_err() {
                         self.error(
+                            SyntaxErrorCode::IntegerOutOfRange,
                             tok_start,
                             tok_start + len,
                             "integer is out of range: cairn and Nix use 64-bit integers",
@@ -400,7 +415,7 @@ impl<'a> Lexer<'a> {
         } else {
             format!("unexpected character `{ch}`")
         };
-        self.error(start, end, message);
+        self.error(SyntaxErrorCode::UnknownCharacter, start, end, message);
         self.push(ERROR_TOKEN, consumed);
         consumed
     }
@@ -418,7 +433,12 @@ impl<'a> Lexer<'a> {
             }
             None => {
                 let len = self.src.len() - start;
-                self.error(start, start + 2, "unterminated comment");
+                self.error(
+                    SyntaxErrorCode::UnterminatedComment,
+                    start,
+                    start + 2,
+                    "unterminated comment",
+                );
                 self.push(COMMENT, len);
                 len
             }
@@ -541,7 +561,12 @@ impl<'a> Lexer<'a> {
         };
         if last.kind == PATH_FRAGMENT && self.src.as_bytes()[self.pos - 1] == b'/' {
             let start = self.pos - last.len as usize;
-            self.error(start, self.pos, "path has a trailing slash");
+            self.error(
+                SyntaxErrorCode::TrailingSlash,
+                start,
+                self.pos,
+                "path has a trailing slash",
+            );
         }
     }
 }

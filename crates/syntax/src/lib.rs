@@ -13,6 +13,7 @@
 
 pub mod ast;
 mod check;
+mod error;
 mod kind;
 pub mod lexer;
 mod parser;
@@ -22,8 +23,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 pub use check::check;
+pub use error::{SyntaxError, SyntaxErrorCode};
 pub use kind::{NixLanguage, SyntaxKind};
-pub use parser::{MAX_DEPTH, MAX_NESTING, SyntaxError};
+pub use parser::{MAX_DEPTH, MAX_NESTING};
 pub use rowan::{TextRange, TextSize};
 
 /// A node of the concrete syntax tree.

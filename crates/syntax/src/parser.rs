@@ -17,6 +17,7 @@ use rowan::{GreenNode, GreenToken, NodeOrToken, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
 use crate::SyntaxKind::{self, *};
+use crate::error::{SyntaxError, SyntaxErrorCode};
 use crate::lexer::{Token, tokenize};
 pub(crate) use crate::precedence::OpItem;
 
@@ -71,16 +72,6 @@ struct RawNode {
     children_end: u32,
 }
 
-/// A syntax error: a message and the byte range it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub range: TextRange,
-    pub message: String,
-    /// Another place the message refers to, with its label (the first definition of a
-    /// duplicate attribute, say).
-    pub related: Option<(TextRange, String)>,
-}
-
 /// The arena the grammar's actions build the plain tree in.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
@@ -88,7 +79,7 @@ pub(crate) struct Builder {
     children: Vec<Child>,
     recovered: Vec<ParseError<usize, Tok, ()>>,
     /// Errors found while building, such as a chained non-associative operator.
-    operator_errors: Vec<(Tok, String)>,
+    operator_errors: Vec<(Tok, SyntaxErrorCode, String)>,
 }
 
 type Recovery = ErrorRecovery<usize, Tok, ()>;
@@ -142,8 +133,8 @@ impl Builder {
         Child::Node(id)
     }
 
-    pub(crate) fn operator_error(&mut self, at: Tok, message: String) {
-        self.operator_errors.push((at, message));
+    pub(crate) fn operator_error(&mut self, at: Tok, code: SyntaxErrorCode, message: String) {
+        self.operator_errors.push((at, code, message));
     }
 
     /// Records a recovered error and returns an `ERROR` node holding the tokens it skipped.
@@ -189,6 +180,7 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     let mut errors: Vec<SyntaxError> = lex_errors
         .into_iter()
         .map(|e| SyntaxError {
+            code: e.code,
             range: range(e.start as u32, e.end as u32),
             message: e.message,
             related: None,
@@ -204,6 +196,7 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
             let i = index as usize;
             errors.push(SyntaxError {
                 range: range(offsets[i], offsets[i + 1]),
+                code: SyntaxErrorCode::NestedTooDeep,
                 message: format!("expression is nested more than {MAX_NESTING} levels deep"),
                 related: None,
             });
@@ -222,6 +215,7 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
             // Every later pass walks the tree; a tree this deep is refused, not walked.
             errors.push(SyntaxError {
                 range: range(0, src.len() as u32),
+                code: SyntaxErrorCode::NestedTooDeep,
                 message: format!("expression is nested more than {MAX_DEPTH} levels deep"),
                 related: None,
             });
@@ -248,8 +242,9 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         }
         errors.push(ctx.describe(&e));
     }
-    for (tok, message) in std::mem::take(&mut builder.operator_errors) {
+    for (tok, code, message) in std::mem::take(&mut builder.operator_errors) {
         errors.push(SyntaxError {
+            code,
             range: ctx.token_range(tok.index),
             message,
             related: None,
@@ -430,6 +425,7 @@ impl ErrorContext<'_> {
                 let text = self.token_text(tok.index);
                 let found = describe_found(tok.kind, text);
                 SyntaxError {
+                    code: SyntaxErrorCode::UnexpectedToken,
                     range: self.token_range(tok.index),
                     message: format!("unexpected {found}{}", describe_expected(expected)),
                     related: None,
@@ -438,12 +434,14 @@ impl ErrorContext<'_> {
             ParseError::UnrecognizedEof { expected, .. } => {
                 let end = self.src.len() as u32;
                 SyntaxError {
+                    code: SyntaxErrorCode::UnexpectedEnd,
                     range: range(end, end),
                     message: format!("unexpected end of input{}", describe_expected(expected)),
                     related: None,
                 }
             }
             ParseError::ExtraToken { token: (_, tok, _) } => SyntaxError {
+                code: SyntaxErrorCode::UnexpectedToken,
                 range: self.token_range(tok.index),
                 message: format!(
                     "unexpected {}",
@@ -454,6 +452,7 @@ impl ErrorContext<'_> {
             ParseError::InvalidToken { location } => {
                 let r = self.token_range(*location as u32);
                 SyntaxError {
+                    code: SyntaxErrorCode::UnexpectedToken,
                     range: r,
                     message: "unexpected input".into(),
                     related: None,
@@ -461,7 +460,9 @@ impl ErrorContext<'_> {
             }
             ParseError::User { .. } => {
                 let end = self.src.len() as u32;
+                // Only raised for input refused before parsing, which is reported already.
                 SyntaxError {
+                    code: SyntaxErrorCode::NestedTooDeep,
                     range: range(end, end),
                     message: "syntax error".into(),
                     related: None,

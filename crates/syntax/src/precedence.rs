@@ -9,6 +9,7 @@
 //! left-associative so the tree stays whole.
 
 use crate::SyntaxKind::{self, *};
+use crate::error::SyntaxErrorCode;
 use crate::parser::{Builder, Child, Tok};
 
 /// One element of a flat operator run.
@@ -98,6 +99,7 @@ impl Builder {
                                 if assoc == Assoc::None {
                                     self.operator_error(
                                         t,
+                                        SyntaxErrorCode::ChainedOperator,
                                         format!(
                                             "`{}` cannot be chained, add parentheses",
                                             op_text(t.kind)
@@ -106,6 +108,7 @@ impl Builder {
                                 } else if top_tok.kind != t.kind && prec == 0 {
                                     self.operator_error(
                                         t,
+                                        SyntaxErrorCode::MixedPipes,
                                         "`|>` and `<|` cannot be mixed, add parentheses"
                                             .to_string(),
                                     );

@@ -32,8 +32,9 @@ fn render_errors(out: &mut String, src: &str, errors: &[cairn_syntax::SyntaxErro
         let end = usize::from(e.range.end());
         let _ = writeln!(
             out,
-            "error {start}..{end} {:?}: {}",
+            "error {start}..{end} {:?} [{}]: {}",
             &src[start..end],
+            e.code.as_str(),
             e.message
         );
     }
@@ -60,10 +61,11 @@ fn lexer_snapshots() {
         for e in &errors {
             let _ = writeln!(
                 out,
-                "error {}..{} {:?}: {}",
+                "error {}..{} {:?} [{}]: {}",
                 e.start,
                 e.end,
                 &src[e.start..e.end],
+                e.code.as_str(),
                 e.message
             );
         }

@@ -6,12 +6,27 @@
 
 #![allow(non_camel_case_types)]
 
-/// Every kind of token and node in a Nix syntax tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u16)]
-pub enum SyntaxKind {
+/// Declares `SyntaxKind` and the table of all its values from one list, so the two cannot
+/// drift apart.
+macro_rules! syntax_kinds {
+    ($($(#[$meta:meta])* $name:ident,)*) => {
+        /// Every kind of token and node in a Nix syntax tree.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u16)]
+        pub enum SyntaxKind {
+            $($(#[$meta])* $name,)*
+            #[doc(hidden)]
+            __LAST,
+        }
+
+        /// Every kind, indexed by its discriminant.
+        static ALL_KINDS: &[SyntaxKind] = &[$(SyntaxKind::$name,)*];
+    };
+}
+
+syntax_kinds! {
     // trivia
-    WHITESPACE = 0,
+    WHITESPACE,
     COMMENT,
     /// A byte sequence the lexer cannot place.
     ERROR_TOKEN,
@@ -146,8 +161,6 @@ pub enum SyntaxKind {
     /// The `x` of `x: body`
     PARAM,
 
-    #[doc(hidden)]
-    __LAST,
 }
 
 use SyntaxKind::*;
@@ -242,120 +255,8 @@ impl SyntaxKind {
 
     pub(crate) fn from_raw(raw: u16) -> SyntaxKind {
         assert!(raw < __LAST as u16, "invalid syntax kind {raw}");
-        // SAFETY-free conversion: a lookup in the table of all kinds.
         ALL_KINDS[raw as usize]
     }
-}
-
-/// Every kind, indexed by its discriminant.
-static ALL_KINDS: [SyntaxKind; __LAST as usize] = {
-    let mut all = [WHITESPACE; __LAST as usize];
-    let mut i = 0;
-    while i < __LAST as usize {
-        all[i] = kind_at(i);
-        i += 1;
-    }
-    all
-};
-
-const fn kind_at(i: usize) -> SyntaxKind {
-    // Discriminants are dense from 0, so walk the list once at compile time.
-    const KINDS: &[SyntaxKind] = &[
-        WHITESPACE,
-        COMMENT,
-        ERROR_TOKEN,
-        ASSERT_KW,
-        ELSE_KW,
-        IF_KW,
-        IN_KW,
-        INHERIT_KW,
-        LET_KW,
-        OR_KW,
-        REC_KW,
-        THEN_KW,
-        WITH_KW,
-        L_BRACE,
-        R_BRACE,
-        L_BRACK,
-        R_BRACK,
-        L_PAREN,
-        R_PAREN,
-        SEMICOLON,
-        COLON,
-        COMMA,
-        DOT,
-        ELLIPSIS,
-        AT,
-        QUESTION,
-        ASSIGN,
-        PLUS,
-        MINUS,
-        STAR,
-        SLASH,
-        CONCAT,
-        UPDATE,
-        BANG,
-        EQ,
-        NOT_EQ,
-        LESS,
-        LESS_EQ,
-        MORE,
-        MORE_EQ,
-        AND_AND,
-        OR_OR,
-        IMPLICATION,
-        PIPE_INTO,
-        PIPE_FROM,
-        IDENT,
-        INT,
-        FLOAT,
-        URI,
-        PATH,
-        PATH_START,
-        PATH_FRAGMENT,
-        SEARCH_PATH,
-        STRING_START,
-        STRING_END,
-        IND_STRING_START,
-        IND_STRING_END,
-        STRING_CONTENT,
-        INTERPOL_START,
-        INTERPOL_END,
-        DYNAMIC_START,
-        DYNAMIC_END,
-        ROOT,
-        ERROR,
-        APPLY,
-        ASSERT,
-        ATTR_SET,
-        BIN_OP,
-        HAS_ATTR,
-        IF_ELSE,
-        LAMBDA,
-        LEGACY_LET,
-        LET_IN,
-        LIST,
-        LITERAL,
-        PAREN,
-        PATH_EXPR,
-        SELECT,
-        STRING,
-        UNARY_OP,
-        VAR,
-        WITH,
-        ATTRPATH,
-        BINDING,
-        INHERIT,
-        INHERIT_FROM,
-        DYNAMIC,
-        INTERPOL,
-        NAME,
-        PATTERN,
-        PAT_ENTRY,
-        PAT_BIND,
-        PARAM,
-    ];
-    KINDS[i]
 }
 
 /// The rowan language of Nix syntax trees.

@@ -12,7 +12,7 @@ use crate::{ColorChoice, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ParseArgs {
-    /// The file to parse; `-` reads standard input.
+    /// The file to parse (a directory means its `default.nix`); `-` reads standard input.
     #[arg(
         value_name = "FILE",
         conflicts_with = "expr",
@@ -84,7 +84,13 @@ pub(crate) fn run(args: ParseArgs, color: ColorChoice) -> anyhow::Result<Outcome
             }
         }
         (None, Some(path)) => {
-            let bytes = std::fs::read(path)
+            // As in Nix, a directory stands for its `default.nix`.
+            let path = if path.is_dir() {
+                path.join("default.nix")
+            } else {
+                path.clone()
+            };
+            let bytes = std::fs::read(&path)
                 .with_context(|| format!("could not read `{}`", path.display()))?;
             match text_of(&path.display().to_string(), bytes) {
                 Some(source) => source,

@@ -212,9 +212,15 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
     };
     if let Some(r) = root {
         if builder.depth(r) > MAX_DEPTH {
-            // Every later pass walks the tree; a tree this deep is refused, not walked.
+            // Every later pass walks the tree; a tree this deep is refused, not walked. The error
+            // points at where the expression starts.
+            let first = builder.first_token(r) as usize;
+            let at = match offsets.get(first..=first + 1) {
+                Some(&[start, end]) => range(start, end),
+                _ => range(0, 0),
+            };
             errors.push(SyntaxError {
-                range: range(0, src.len() as u32),
+                range: at,
                 code: SyntaxErrorCode::NestedTooDeep,
                 message: format!("expression is nested more than {MAX_DEPTH} levels deep"),
                 related: None,

@@ -81,3 +81,11 @@ fn control_characters_make_one_error_per_run() {
     let output = parse_stdin(b"{ a = 1; }\x01\x02\x03\x04");
     assert_rejected(&output, r#"unexpected characters "\u{1}\u{2}\u{3}\u{4}""#);
 }
+
+#[test]
+fn a_chain_too_deep_for_the_tree_is_refused_at_its_start() {
+    let src = vec!["x"; 12_000].join(" +\n");
+    let output = parse_stdin(src.as_bytes());
+    assert_rejected(&output, "nested more than 10000 levels deep");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("«stdin»:1:1]"));
+}

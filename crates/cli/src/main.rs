@@ -44,6 +44,11 @@ enum Command {
     /// Exits with 0 when the input is valid Nix syntax, and 1 with every error on standard error
     /// otherwise. Besides the grammar, it makes the checks Nix makes when it reads a file:
     /// duplicate attributes, duplicate function arguments, unbound variables.
+    #[command(after_help = "Examples:\n  \
+        cairn parse default.nix             check a file\n  \
+        cairn parse ./pkgs/hello            check ./pkgs/hello/default.nix\n  \
+        cairn parse --dump -E 'x: x + 1'    show the syntax tree of an expression\n  \
+        git show HEAD:flake.nix | cairn parse -")]
     Parse(parse::ParseArgs),
 }
 

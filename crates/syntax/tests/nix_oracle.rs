@@ -10,6 +10,8 @@
 
 use std::process::Command;
 
+mod common;
+
 use cairn_syntax::ast::{self, AstNode, Attr, BinOpKind, Expr, UnaryOpKind};
 
 /// Nix's expression tree, as far as `--parse` shows it.
@@ -274,106 +276,6 @@ fn compare_with_nix(seed: u64) {
     }
 }
 
-/// Pieces of Nix, valid and not, whose concatenations probe the lexer and the grammar: paths,
-/// URIs, numbers, strings with their escapes, keywords, operators, brackets.
-const FRAGMENTS: &[&str] = &[
-    "a",
-    "b",
-    "x-y",
-    "a'",
-    "1",
-    "01",
-    "1.",
-    ".5",
-    "1.5e3",
-    "1e3",
-    "0.5E-2",
-    "./a",
-    "./a/",
-    "../b",
-    "/c",
-    "~/d",
-    "a/b",
-    "<p>",
-    "<p/q>",
-    "http://h/p?q=1",
-    "x:x",
-    "\"s\"",
-    "\"${a}\"",
-    "\"$${a}\"",
-    "\"\\${a}\"",
-    "''s''",
-    "''${a}''",
-    "'''$''",
-    "''''\\n''",
-    "+",
-    "-",
-    "*",
-    "/",
-    "//",
-    "++",
-    "==",
-    "!=",
-    "<",
-    ">",
-    "<=",
-    ">=",
-    "&&",
-    "||",
-    "->",
-    "!",
-    "?",
-    ".",
-    "or",
-    "(",
-    ")",
-    "[",
-    "]",
-    "{",
-    "}",
-    ";",
-    "=",
-    ":",
-    ",",
-    "@",
-    "...",
-    "let",
-    "in",
-    "rec",
-    "with",
-    "inherit",
-    "if",
-    "then",
-    "else",
-    "assert",
-    "${",
-    "#c\n",
-    "/*c*/",
-    " ",
-    "\n",
-    "./a/${b}",
-    "./${b}",
-    "~/${b}",
-    "a.${b}",
-    "{ a = 1; }",
-    "{ a.b = 1; a.c = 2; }",
-    "x: x",
-    "{ a ? 1 }: a",
-    "let a = 1; in a",
-    "__curPos",
-    "1/2",
-    "a/ b",
-    "a /b",
-    ".a",
-    "a.b.c",
-    "-1",
-    "- 1",
-    "--1",
-    "$",
-    "\"",
-    "''",
-];
-
 #[test]
 fn verdicts_on_random_programs_match_nix() {
     let mut rng = Gen(0xdead_beef_1234_5678);
@@ -381,7 +283,7 @@ fn verdicts_on_random_programs_match_nix() {
         let len = 1 + rng.next() % 5;
         let mut program = String::from("with {}; ");
         for _ in 0..len {
-            program.push_str(rng.pick(FRAGMENTS));
+            program.push_str(rng.pick(common::FRAGMENTS));
             program.push_str(rng.pick(&["", " ", " "]));
         }
         let parse = cairn_syntax::parse(&program);

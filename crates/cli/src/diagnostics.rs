@@ -204,3 +204,62 @@ pub(crate) fn print_error(error: &anyhow::Error, color: ColorChoice) {
     }
     eprintln!("{text}");
 }
+
+/// Prints an evaluation error: the message with its source snippet, a hint if there is one,
+/// and the trace, innermost frame first (the first `short` frames unless `full`).
+pub(crate) fn print_eval_error(
+    ev: &cairn_eval::Evaluator,
+    error: &cairn_eval::EvalError,
+    full: bool,
+    short: usize,
+    color: ColorChoice,
+) {
+    let handler = handler(color);
+    let mut out = String::new();
+    let mut diagnostic = MietteDiagnostic::new(error.message.clone());
+    if let Some(hint) = &error.hint {
+        diagnostic = diagnostic.with_help(hint.clone());
+    }
+    let source = ev.source(error.span.file).filter(|_| !error.span.is_none());
+    let rendered = match source {
+        Some(file) => {
+            let start = (error.span.start as usize).min(file.text.len());
+            let end = (error.span.end as usize).clamp(start, file.text.len());
+            let diagnostic = diagnostic.with_labels(vec![LabeledSpan::new_primary_with_span(
+                None,
+                (start, end - start),
+            )]);
+            let clipped = ClippedSource {
+                name: file.name.as_str().into(),
+                text: file.text.clone(),
+            };
+            let report = Report::new(diagnostic).with_source_code(clipped);
+            handler.render_report(&mut out, report.as_ref()).is_ok()
+        }
+        None => {
+            let report = Report::new(diagnostic);
+            handler.render_report(&mut out, report.as_ref()).is_ok()
+        }
+    };
+    if !rendered {
+        out = format!("error: {}\n", error.message);
+    }
+    let frames: Vec<_> = error.trace.iter().collect();
+    let shown = if full { frames.len() } else { frames.len().min(short) };
+    for frame in &frames[..shown] {
+        out.push_str(&format!("  … {}", frame.message));
+        if !frame.span.is_none() {
+            let (file, line, column) = ev.line_col(frame.span);
+            out.push_str(&format!("\n      at {file}:{line}:{column}"));
+        }
+        out.push('\n');
+    }
+    if shown < frames.len() {
+        out.push_str(&format!(
+            "  … {} more frame{} (use --show-trace to see them)\n",
+            frames.len() - shown,
+            if frames.len() - shown == 1 { "" } else { "s" }
+        ));
+    }
+    eprint!("{out}");
+}

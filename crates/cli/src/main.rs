@@ -6,6 +6,7 @@
 //! parser's nesting limit and not by the size of the main thread's stack.
 
 mod diagnostics;
+mod eval;
 mod globals;
 mod parse;
 
@@ -50,7 +51,25 @@ enum Command {
         cairn parse --dump -E 'x: x + 1'    show the syntax tree of an expression\n  \
         git show HEAD:flake.nix | cairn parse -")]
     Parse(parse::ParseArgs),
+
+    /// Evaluate a Nix file or expression and print its value.
+    ///
+    /// The value is forced deeply and printed as `nix-instantiate --eval --strict` prints it,
+    /// or as JSON (`--json`) or XML (`--xml`). A file whose value is a function taking a set of
+    /// arguments is called with the `--arg`/`--argstr` values, as nix-instantiate does.
+    /// Errors show where they happened and the calls that led there. Exits with 1 when the
+    /// evaluation fails.
+    #[command(after_help = "Examples:\n  \
+        cairn eval -E '1 + 2'                        print 3\n  \
+        cairn eval ./default.nix -A packages.hello   select an attribute\n  \
+        cairn eval f.nix --argstr name world         call a function file\n  \
+        cairn eval --json -E '{ a = [ 1 2 ]; }'     print JSON")]
+    Eval(eval::EvalArgs),
 }
+
+/// The deepest nesting of evaluation before it stops with a stack overflow error; the worker
+/// thread's stack is sized for it.
+pub(crate) const MAX_EVAL_DEPTH: usize = 100_000;
 
 /// What a command reports back to `main`.
 pub(crate) enum Outcome {
@@ -63,9 +82,10 @@ pub(crate) enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = cli.color;
-    // 256 MiB of stack: evaluation and tree walks recurse with the nesting of the input.
+    // 4 GiB of stack (address space: only the pages touched are used): evaluation and tree
+    // walks recurse with the nesting of the input, up to the evaluator's depth limit.
     let worker = std::thread::Builder::new()
-        .stack_size(256 << 20)
+        .stack_size(4 << 30)
         .spawn(move || run(cli));
     let result = match worker {
         Ok(handle) => handle
@@ -89,6 +109,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Parse(args) => parse::run(args, cli.color),
+        Command::Eval(args) => eval::run(args, cli.color),
     }
 }
 

@@ -1,0 +1,190 @@
+//! `cairn eval`: evaluate a file or expression and print the value as
+//! `nix-instantiate --eval --strict` prints it (or as JSON or XML).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use cairn_eval::{Attr, Attrs, EvalError, Evaluator, Options, Span, StdIo, Symbol, Value};
+
+use crate::{ColorChoice, Outcome};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct EvalArgs {
+    /// The file to evaluate (a directory means its `default.nix`); `-` reads standard input.
+    #[arg(value_name = "FILE", conflicts_with = "expr")]
+    file: Option<PathBuf>,
+
+    /// Evaluate this expression instead of a file.
+    #[arg(
+        short = 'E',
+        long = "expr",
+        value_name = "EXPR",
+        allow_hyphen_values = true
+    )]
+    expr: Option<String>,
+
+    /// Select an attribute of the result, such as `packages.hello` or `list.0`; functions on
+    /// the way are called with the `--arg`s.
+    #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
+    attr: Vec<String>,
+
+    /// Pass NAME = EXPR to a function-valued result (repeatable).
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"], allow_hyphen_values = true)]
+    arg: Vec<String>,
+
+    /// Pass NAME = "STRING" to a function-valued result (repeatable).
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"], allow_hyphen_values = true)]
+    argstr: Vec<String>,
+
+    /// Add a search path entry for `<...>` lookups: `PATH` or `NAME=PATH` (repeatable; searched
+    /// before `NIX_PATH`).
+    #[arg(short = 'I', long = "include", value_name = "[NAME=]PATH")]
+    include: Vec<String>,
+
+    /// Force the value deeply before printing (always done; accepted for compatibility).
+    #[arg(long)]
+    strict: bool,
+
+    /// Accepted for compatibility with `nix-instantiate --eval`.
+    #[arg(long, hide = true)]
+    eval: bool,
+
+    /// Print the value as JSON, as `builtins.toJSON` does.
+    #[arg(long, conflicts_with = "xml")]
+    json: bool,
+
+    /// Print the value as XML, as `builtins.toXML` does.
+    #[arg(long)]
+    xml: bool,
+
+    /// With `--xml`, leave out source positions.
+    #[arg(long)]
+    no_location: bool,
+
+    /// Show every frame of an error's trace, not only the innermost ones.
+    #[arg(long)]
+    show_trace: bool,
+
+    /// Refuse `getEnv`, `currentTime` and the search path, as flakes evaluate.
+    #[arg(long)]
+    pure_eval: bool,
+}
+
+/// Frames of the trace shown without `--show-trace`.
+const SHORT_TRACE: usize = 3;
+
+pub(crate) fn run(args: EvalArgs, color: ColorChoice) -> anyhow::Result<Outcome> {
+    let _ = (args.strict, args.eval);
+    let cwd = std::env::current_dir()?;
+    let cwd_str = cwd.to_string_lossy().into_owned();
+    let mut search_path = Vec::new();
+    for entry in &args.include {
+        search_path.push(search_entry(entry, &cwd));
+    }
+    if let Ok(nix_path) = std::env::var("NIX_PATH") {
+        for entry in nix_path.split(':').filter(|e| !e.is_empty()) {
+            search_path.push(search_entry(entry, &cwd));
+        }
+    }
+    let options = Options {
+        search_path,
+        pure: args.pure_eval,
+        max_depth: crate::MAX_EVAL_DEPTH,
+        ..Options::default()
+    };
+    let mut ev = Evaluator::new(Box::new(StdIo), options);
+    let result = evaluate(&mut ev, &args, &cwd_str);
+    let outcome = match result {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Outcome::Success
+        }
+        Err(e) => {
+            crate::diagnostics::print_eval_error(&ev, &e, args.show_trace, SHORT_TRACE, color);
+            Outcome::Rejected
+        }
+    };
+    // The values form a large graph; freeing it piece by piece on exit is wasted time.
+    std::mem::forget(ev);
+    Ok(outcome)
+}
+
+fn search_entry(entry: &str, cwd: &Path) -> (String, String) {
+    let (prefix, path) = match entry.split_once('=') {
+        Some((p, path)) => (p.to_string(), path.to_string()),
+        None => (String::new(), entry.to_string()),
+    };
+    let abs = if path.starts_with('/') || path.contains("://") {
+        path
+    } else {
+        cwd.join(path).to_string_lossy().into_owned()
+    };
+    (prefix, abs)
+}
+
+fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Box<EvalError>> {
+    let root = match (&args.expr, &args.file) {
+        (Some(expr), _) => ev.eval_source("«string»", expr, cwd)?,
+        (None, Some(path)) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| EvalError::other(format!("cannot read standard input: {e}")))?;
+            ev.eval_source("«stdin»", &text, cwd)?
+        }
+        (None, Some(path)) => {
+            let abs = if path.is_absolute() {
+                path.clone()
+            } else {
+                Path::new(cwd).join(path)
+            };
+            let abs = cairn_eval::canon_path(&abs.to_string_lossy());
+            ev.eval_file(&abs)?
+        }
+        (None, None) => {
+            let abs = format!("{cwd}/default.nix");
+            ev.eval_file(&abs)?
+        }
+    };
+    let mut auto_args = Vec::new();
+    for pair in args.arg.chunks(2) {
+        let value = ev.arg_value(&pair[1], cwd)?;
+        auto_args.push(Attr {
+            name: Symbol::intern(&pair[0]),
+            pos: Span::NONE,
+            value,
+        });
+    }
+    for pair in args.argstr.chunks(2) {
+        auto_args.push(Attr {
+            name: Symbol::intern(&pair[0]),
+            pos: Span::NONE,
+            value: Value::string(pair[1].clone()),
+        });
+    }
+    let has_args = !auto_args.is_empty();
+    let auto_args = Attrs::from_unsorted(auto_args);
+    let paths: Vec<&str> = if args.attr.is_empty() {
+        vec![""]
+    } else {
+        args.attr.iter().map(String::as_str).collect()
+    };
+    let mut out = String::new();
+    for path in paths {
+        let mut v = ev.select_path(root.clone(), path, &auto_args)?;
+        if has_args {
+            v = ev.auto_call(v, &auto_args)?;
+        }
+        let v = ev.force_deep(&v)?;
+        if args.json {
+            out.push_str(&ev.to_json_string(&v)?);
+        } else if args.xml {
+            out.push_str(&ev.to_xml_string(&v, !args.no_location)?);
+        } else {
+            out.push_str(&cairn_eval::print::print_value(&v));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,399 @@
+//! A lazy evaluator for the Nix language.
+//!
+//! Source goes through `cairn_syntax` (parse, then Nix's parse-time checks), then `lower` turns
+//! the tree into the IR of `ir`, resolving every variable to a slot of an enclosing scope. `eval`
+//! interprets the IR to values (`value`); thunks are forced at most once and black-holed while
+//! forced. `builtins` holds the built-in functions, `print` Nix's printed form of values.
+//!
+//! The crate does no I/O of its own: files, directories, the environment and the store are
+//! reached through the `Io` trait, which the caller supplies (`StdIo` reads the real file
+//! system).
+
+pub mod builtins;
+mod error;
+mod eval;
+mod io;
+mod ir;
+mod lower;
+pub mod print;
+mod regex;
+mod symbol;
+mod value;
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+pub use crate::error::{ErrorKind, EvalError, FileId, Frame, Result, Span};
+pub use crate::io::{FileType, Io, StdIo};
+pub use crate::lower::canon_path;
+pub use crate::symbol::Symbol;
+pub use crate::value::{Attr, Attrs, Context, NixString, Value};
+
+use crate::value::Env;
+
+/// A source file the evaluator has read, for error messages.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// How the file is shown: its path, or `«string»` for an expression.
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+/// Settings of an evaluation.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `-I` entries and `NIX_PATH`, in lookup order: `(prefix, path)`; an empty prefix matches
+    /// any name.
+    pub search_path: Vec<(String, String)>,
+    /// The deepest nesting of calls and forced thunks before evaluation stops with a stack
+    /// overflow error. The caller must run the evaluator on a stack that can hold it.
+    pub max_depth: usize,
+    /// `builtins.currentSystem`.
+    pub system: String,
+    /// Pure evaluation: no `getEnv`, `currentTime`, `nixPath` lookups of the environment.
+    pub pure: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            search_path: Vec::new(),
+            max_depth: 10_000,
+            system: "x86_64-linux".into(),
+            pure: false,
+        }
+    }
+}
+
+/// Symbols the evaluator looks up often.
+pub(crate) struct Syms {
+    pub(crate) functor: Symbol,
+    pub(crate) to_string: Symbol,
+    pub(crate) out_path: Symbol,
+    pub(crate) type_: Symbol,
+    pub(crate) name: Symbol,
+    pub(crate) value: Symbol,
+}
+
+/// The evaluator: its global scope, the files it has read, and its caches.
+pub struct Evaluator {
+    pub(crate) io: Box<dyn Io>,
+    pub(crate) options: Options,
+    sources: Vec<SourceFile>,
+    pub(crate) globals: FxHashMap<Symbol, Value>,
+    import_cache: FxHashMap<String, Value>,
+    pub(crate) depth: usize,
+    pub(crate) max_depth: usize,
+    pub(crate) syms: Syms,
+    pub(crate) regex_cache: FxHashMap<String, Rc<crate::regex::PosixRegex>>,
+}
+
+impl Evaluator {
+    pub fn new(io: Box<dyn Io>, options: Options) -> Evaluator {
+        let mut ev = Evaluator {
+            io,
+            max_depth: options.max_depth,
+            options,
+            sources: Vec::new(),
+            globals: FxHashMap::default(),
+            import_cache: FxHashMap::default(),
+            depth: 0,
+            syms: Syms {
+                functor: Symbol::intern("__functor"),
+                to_string: Symbol::intern("__toString"),
+                out_path: Symbol::intern("outPath"),
+                type_: Symbol::intern("type"),
+                name: Symbol::intern("name"),
+                value: Symbol::intern("value"),
+            },
+            regex_cache: FxHashMap::default(),
+        };
+        ev.globals = builtins::globals(&ev);
+        ev
+    }
+
+    /// The names bound in the global scope (`true`, `map`, `builtins`, `__add`, ...).
+    pub fn is_global(&self, name: &str) -> bool {
+        Symbol::lookup(name).is_some_and(|s| self.globals.contains_key(&s))
+    }
+
+    /// Every file read so far, indexed by `FileId`.
+    pub fn sources(&self) -> &[SourceFile] {
+        &self.sources
+    }
+
+    pub fn source(&self, id: FileId) -> Option<&SourceFile> {
+        self.sources.get(id.0 as usize)
+    }
+
+    fn add_source(&mut self, name: String, text: Arc<str>) -> FileId {
+        self.sources.push(SourceFile { name, text });
+        FileId(self.sources.len() as u32 - 1)
+    }
+
+    /// The text under a span.
+    pub(crate) fn source_text(&self, span: Span) -> String {
+        self.source(span.file)
+            .and_then(|f| f.text.get(span.start as usize..span.end as usize))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// File name, 1-based line and column of the start of a span.
+    pub fn line_col(&self, span: Span) -> (String, usize, usize) {
+        let Some(f) = self.source(span.file) else {
+            return (String::new(), 0, 0);
+        };
+        let start = (span.start as usize).min(f.text.len());
+        let before = &f.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (f.name.clone(), line, col)
+    }
+
+    /// Parses, checks and lowers `text`. `base_dir` resolves relative paths.
+    fn load(
+        &mut self,
+        name: String,
+        text: Arc<str>,
+        base_dir: &str,
+        outer: Option<&FxHashMap<Symbol, u32>>,
+    ) -> Result<ir::ExprRef> {
+        let file = self.add_source(name, text.clone());
+        let parse = cairn_syntax::parse(&text);
+        let to_error = |e: &cairn_syntax::SyntaxError| {
+            EvalError::other(format!("syntax error: {}", e.message)).at(Span {
+                file,
+                start: e.range.start().into(),
+                end: e.range.end().into(),
+            })
+        };
+        if let Some(e) = parse.errors().first() {
+            return Err(to_error(e));
+        }
+        let root = parse.tree();
+        let globals = &self.globals;
+        let is_bound = |n: &str| {
+            Symbol::lookup(n).is_some_and(|s| {
+                globals.contains_key(&s) || outer.is_some_and(|o| o.contains_key(&s))
+            })
+        };
+        let errors = cairn_syntax::check(&root, &is_bound);
+        if let Some(e) = errors.first() {
+            let mut err = to_error(e);
+            err.message = e.message.clone();
+            return Err(err);
+        }
+        let home = self.io.get_env("HOME");
+        let ctx = lower::LowerCtx {
+            file,
+            base_dir,
+            home: home.as_deref(),
+            globals: &self.globals,
+            outer,
+        };
+        lower::lower(&root, &ctx)
+    }
+
+    /// Evaluates an expression given as text; relative paths are resolved against `base_dir`.
+    pub fn eval_source(&mut self, name: &str, text: &str, base_dir: &str) -> Result<Value> {
+        let e = self.load(name.to_string(), Arc::from(text), base_dir, None)?;
+        let env = Env::new(0, None);
+        let v = self.eval(&e, &env)?;
+        Ok(v)
+    }
+
+    /// Evaluates a file (a directory means its `default.nix`), as `import` does.
+    pub fn eval_file(&mut self, path: &str) -> Result<Value> {
+        self.import(path)
+    }
+
+    /// `import path`: evaluates the file once; later imports of the same path share the value.
+    pub(crate) fn import(&mut self, path: &str) -> Result<Value> {
+        let path = self.resolve_import_path(path)?;
+        if let Some(v) = self.import_cache.get(&path) {
+            return Ok(v.clone());
+        }
+        let v = self.import_uncached(&path, None)?;
+        self.import_cache.insert(path, v.clone());
+        Ok(v)
+    }
+
+    /// `scopedImport scope path`: evaluates the file with the attributes of `scope` bound around
+    /// it, shadowing the globals. Not cached.
+    pub(crate) fn scoped_import(&mut self, scope: &Attrs, path: &str) -> Result<Value> {
+        let path = self.resolve_import_path(path)?;
+        self.import_uncached(&path, Some(scope))
+    }
+
+    fn import_uncached(&mut self, path: &str, scope: Option<&Attrs>) -> Result<Value> {
+        let bytes = self
+            .io
+            .read_file(path)
+            .map_err(|e| EvalError::other(format!("cannot read '{path}': {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| EvalError::other(format!("'{path}' is not valid UTF-8 text")))?;
+        let base_dir = parent_dir(path);
+        let (names, env) = match scope {
+            Some(scope) => {
+                let mut names = FxHashMap::default();
+                let mut values = smallvec::SmallVec::new();
+                for (i, a) in scope.iter().enumerate() {
+                    names.insert(a.name, i as u32);
+                    values.push(a.value.clone());
+                }
+                (Some(names), Env::with_values(values, None))
+            }
+            None => (None, Env::new(0, None)),
+        };
+        let e = self.load(path.to_string(), Arc::from(text), &base_dir, names.as_ref())?;
+        self.eval(&e, &env)
+    }
+
+    /// A directory imports its `default.nix`; symbolic links are followed.
+    fn resolve_import_path(&self, path: &str) -> Result<String> {
+        let mut p = path.to_string();
+        for _ in 0..64 {
+            match self.io.file_type(&p) {
+                Ok(FileType::Directory) => {
+                    p = lower::canon_path(&format!("{p}/default.nix"));
+                }
+                Ok(_) => return Ok(p),
+                Err(e) => {
+                    return Err(EvalError::other(format!(
+                        "path '{p}' does not exist or cannot be read: {e}"
+                    )));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// Calls a function with automatic arguments, as `nix-instantiate` does with `--arg`: a
+    /// function taking a set of formals gets the arguments it names (all of them if it has
+    /// `...`); a set with `__functor` is called through it; anything else is returned as it is.
+    pub fn auto_call(&mut self, v: Value, args: &Attrs) -> Result<Value> {
+        let v = self.force(&v)?;
+        match &v {
+            Value::Lambda(c) => {
+                let ir::Param::Pattern(p) = &c.def.param else {
+                    return Ok(v);
+                };
+                let given = if p.ellipsis {
+                    args.clone()
+                } else {
+                    let mut given = Attrs::new();
+                    for f in p.formals.iter() {
+                        match args.get_attr(f.name) {
+                            Some(a) => given.insert(a.clone()),
+                            None if f.default.is_some() => {}
+                            None => {
+                                return Err(EvalError::other(format!(
+                                    "cannot evaluate a function that has an argument without a value ('{}')",
+                                    f.name
+                                ))
+                                .at(c.def.span)
+                                .with_hint(format!(
+                                    "pass it with `--arg {} EXPR` or `--argstr {} STRING`",
+                                    f.name, f.name
+                                )));
+                            }
+                        }
+                    }
+                    given
+                };
+                let r = self.apply(v.clone(), Value::attrs(given), Span::NONE)?;
+                self.force(&r)
+            }
+            Value::Attrs(a) if a.contains(self.syms.functor) => {
+                let f = a.get(self.syms.functor).cloned().expect("checked");
+                let f = self.force(&f)?;
+                let r = self.apply(f, v.clone(), Span::NONE)?;
+                self.auto_call(r, args)
+            }
+            _ => Ok(v),
+        }
+    }
+
+    /// Follows an attribute path such as `a.b.0` (numbers index lists), calling functions
+    /// met on the way with `args`, as `nix-instantiate -A` does.
+    pub fn select_path(&mut self, v: Value, path: &str, args: &Attrs) -> Result<Value> {
+        let mut v = v;
+        for key in split_attr_path(path) {
+            let cur = self.auto_call(v, args)?;
+            v = match (&cur, key.parse::<usize>()) {
+                (Value::List(l), Ok(i)) => match l.get(i) {
+                    Some(x) => self.force(x)?,
+                    None => {
+                        return Err(EvalError::other(format!(
+                            "list index {i} in selection path '{path}' is out of range"
+                        )));
+                    }
+                },
+                (Value::Attrs(a), _) => match Symbol::lookup(&key).and_then(|s| a.get(s)) {
+                    Some(x) => {
+                        let x = x.clone();
+                        self.force(&x)?
+                    }
+                    None => {
+                        let mut e = EvalError::other(format!(
+                            "attribute '{key}' in selection path '{path}' not found"
+                        ));
+                        if let Some(s) =
+                            error::suggest(&key, a.iter().map(|a| a.name.as_str()))
+                        {
+                            e = e.with_hint(format!("did you mean '{s}'?"));
+                        }
+                        return Err(e);
+                    }
+                },
+                (other, _) => {
+                    return Err(EvalError::type_error(format!(
+                        "the expression selected by the selection path '{path}' should be a set but is {}",
+                        other.type_description()
+                    )));
+                }
+            };
+        }
+        Ok(v)
+    }
+
+    /// Parses `text` as the expression of a `--arg`; it is evaluated when used.
+    pub fn arg_value(&mut self, text: &str, base_dir: &str) -> Result<Value> {
+        let e = self.load("«arg»".to_string(), Arc::from(text), base_dir, None)?;
+        Ok(value::Thunk::new(value::ThunkState::Expr(e, Env::new(0, None))))
+    }
+
+    /// Evaluates `expr` (text) as the value of a command-line `--arg`.
+    pub fn eval_arg(&mut self, text: &str, base_dir: &str) -> Result<Value> {
+        self.eval_source("«arg»", text, base_dir)
+    }
+}
+
+/// The components of an attribute path: `a."b.c".d` is `a`, `b.c`, `d`.
+fn split_attr_path(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if !path.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The directory part of an absolute path.
+pub(crate) fn parent_dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(i) => path[..i].to_string(),
+    }
+}

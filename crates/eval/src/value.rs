@@ -1,0 +1,354 @@
+//! Values. A `Value` is 16 bytes and cheap to clone: scalars inline, everything else behind an
+//! `Rc`. Unevaluated values are `Thunk`s, which are forced at most once and black-holed while
+//! they are being forced.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::rc::Rc;
+
+use smallvec::SmallVec;
+
+use crate::builtins::PrimOpDef;
+use crate::error::Span;
+use crate::ir::{Expr, LambdaIr};
+use crate::symbol::Symbol;
+
+/// A Nix value, possibly not yet evaluated.
+#[derive(Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(Rc<NixString>),
+    /// An absolute, canonical path.
+    Path(Rc<String>),
+    List(Rc<Vec<Value>>),
+    Attrs(Rc<Attrs>),
+    Lambda(Rc<Closure>),
+    PrimOp(&'static PrimOpDef),
+    PrimOpApp(Rc<PrimOpApp>),
+    Thunk(Rc<Thunk>),
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::String(s) => write!(f, "{:?}", s.as_str()),
+            Value::Path(p) => f.write_str(p),
+            Value::List(l) => f.debug_list().entries(l.iter()).finish(),
+            Value::Attrs(a) => f
+                .debug_map()
+                .entries(a.iter().map(|e| (e.name, &e.value)))
+                .finish(),
+            Value::Lambda(_) => f.write_str("<LAMBDA>"),
+            Value::PrimOp(_) => f.write_str("<PRIMOP>"),
+            Value::PrimOpApp(_) => f.write_str("<PRIMOP-APP>"),
+            Value::Thunk(_) => f.write_str("<CODE>"),
+        }
+    }
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(Rc::new(NixString::new(s.into())))
+    }
+
+    pub fn string_with_context(s: impl Into<String>, context: Context) -> Value {
+        Value::String(Rc::new(NixString {
+            s: s.into().into_boxed_str(),
+            context: if context.is_empty() {
+                None
+            } else {
+                Some(Box::new(context))
+            },
+        }))
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(items))
+    }
+
+    pub fn attrs(a: Attrs) -> Value {
+        Value::Attrs(Rc::new(a))
+    }
+
+    pub fn path(p: impl Into<String>) -> Value {
+        Value::Path(Rc::new(p.into()))
+    }
+
+    /// Nix's name for the type of a forced value, as `builtins.typeOf` gives it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Path(_) => "path",
+            Value::List(_) => "list",
+            Value::Attrs(_) => "set",
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => "lambda",
+            Value::Thunk(_) => "thunk",
+        }
+    }
+
+    /// How error messages name the type: "an integer", "a set", ...
+    pub fn type_description(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::String(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::List(_) => "a list",
+            Value::Attrs(_) => "a set",
+            Value::Lambda(_) => "a function",
+            Value::PrimOp(_) => "a built-in function",
+            Value::PrimOpApp(_) => "a partially applied built-in function",
+            Value::Thunk(_) => "a thunk",
+        }
+    }
+
+    pub fn is_function(&self) -> bool {
+        matches!(
+            self,
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
+        )
+    }
+}
+
+/// The string context: which store paths a string refers to, in Nix's encoding (`/nix/store/x`
+/// for a plain path, `=/nix/store/x.drv` for a derivation and its closure, `!out!/nix/store/x.drv`
+/// for one output of a derivation).
+pub type Context = BTreeSet<Box<str>>;
+
+/// A string and its context.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NixString {
+    s: Box<str>,
+    context: Option<Box<Context>>,
+}
+
+impl NixString {
+    pub fn new(s: String) -> NixString {
+        NixString {
+            s: s.into_boxed_str(),
+            context: None,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.s
+    }
+
+    pub fn context(&self) -> Option<&Context> {
+        self.context.as_deref()
+    }
+
+    pub fn has_context(&self) -> bool {
+        self.context.is_some()
+    }
+}
+
+/// One attribute: its name, where it was defined (for `unsafeGetAttrPos`) and its value.
+#[derive(Clone, Debug)]
+pub struct Attr {
+    pub name: Symbol,
+    pub pos: Span,
+    pub value: Value,
+}
+
+/// An attribute set: attributes sorted by symbol, so lookups are binary searches over integers
+/// and unions are merges. Name order (for printing and `attrNames`) is computed when asked.
+#[derive(Clone, Debug, Default)]
+pub struct Attrs {
+    entries: Vec<Attr>,
+}
+
+impl Attrs {
+    pub fn new() -> Attrs {
+        Attrs::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Attrs {
+        Attrs {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Builds a set from entries in any order; a later entry with the same name wins.
+    pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
+        entries.sort_by_key(|a| a.name);
+        // Keep the last of equal names: reverse, dedup keeps the first, reverse back.
+        if entries.windows(2).any(|w| w[0].name == w[1].name) {
+            entries.reverse();
+            // A stable sort kept equal names in input order, so after reversing the last
+            // definition comes first.
+            entries.dedup_by_key(|a| a.name);
+            entries.reverse();
+        }
+        Attrs { entries }
+    }
+
+    /// Builds a set from entries already sorted by symbol, without duplicates.
+    pub fn from_sorted(entries: Vec<Attr>) -> Attrs {
+        debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
+        Attrs { entries }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, name: Symbol) -> Option<&Value> {
+        self.get_attr(name).map(|a| &a.value)
+    }
+
+    pub fn get_attr(&self, name: Symbol) -> Option<&Attr> {
+        let e = &self.entries;
+        if e.len() <= 8 {
+            return e.iter().find(|a| a.name == name);
+        }
+        e.binary_search_by_key(&name, |a| a.name)
+            .ok()
+            .map(|i| &e[i])
+    }
+
+    pub fn get_str(&self, name: &str) -> Option<&Value> {
+        Symbol::lookup(name).and_then(|s| self.get(s))
+    }
+
+    pub fn contains(&self, name: Symbol) -> bool {
+        self.get_attr(name).is_some()
+    }
+
+    /// Attributes in symbol order (not name order).
+    pub fn iter(&self) -> std::slice::Iter<'_, Attr> {
+        self.entries.iter()
+    }
+
+    /// Attributes in the order of their names, as Nix lists them.
+    pub fn sorted_by_name(&self) -> Vec<&Attr> {
+        let mut v: Vec<&Attr> = self.entries.iter().collect();
+        v.sort_unstable_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        v
+    }
+
+    /// Inserts or replaces an attribute.
+    pub fn insert(&mut self, attr: Attr) {
+        match self.entries.binary_search_by_key(&attr.name, |a| a.name) {
+            Ok(i) => self.entries[i] = attr,
+            Err(i) => self.entries.insert(i, attr),
+        }
+    }
+
+    /// `self // other`: the attributes of both, `other`'s winning.
+    pub fn update(&self, other: &Attrs) -> Attrs {
+        let (a, b) = (&self.entries, &other.entries);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].name.cmp(&b[j].name) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push(b[j].clone());
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        Attrs { entries: out }
+    }
+
+    pub fn into_entries(self) -> Vec<Attr> {
+        self.entries
+    }
+}
+
+/// A lambda and the environment it closes over.
+pub struct Closure {
+    pub(crate) def: Rc<LambdaIr>,
+    pub(crate) env: Rc<Env>,
+}
+
+/// A built-in function applied to fewer arguments than it takes.
+pub struct PrimOpApp {
+    pub(crate) op: &'static PrimOpDef,
+    pub(crate) args: SmallVec<[Value; 2]>,
+}
+
+/// A runtime scope: the values of one `let`, `rec` set, lambda call or `with`, and the scope
+/// around it. Variables are found by (depth, slot), fixed when the code was lowered.
+pub struct Env {
+    pub(crate) slots: RefCell<SmallVec<[Value; 3]>>,
+    pub(crate) up: Option<Rc<Env>>,
+}
+
+impl Env {
+    pub(crate) fn new(size: usize, up: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(smallvec::smallvec![Value::Null; size]),
+            up,
+        })
+    }
+
+    pub(crate) fn with_values(values: SmallVec<[Value; 3]>, up: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(values),
+            up,
+        })
+    }
+
+    pub(crate) fn set(&self, slot: usize, v: Value) {
+        self.slots.borrow_mut()[slot] = v;
+    }
+
+    pub(crate) fn get(&self, slot: usize) -> Value {
+        self.slots.borrow()[slot].clone()
+    }
+}
+
+/// A suspended computation.
+pub struct Thunk {
+    pub(crate) state: RefCell<ThunkState>,
+}
+
+pub(crate) enum ThunkState {
+    /// An expression in an environment.
+    Expr(Rc<Expr>, Rc<Env>),
+    /// `f x`, made by builtins such as `map` and `genList`.
+    Apply(Value, Value),
+    /// `f x y`, made by builtins such as `mapAttrs`.
+    Apply2(Value, Value, Value),
+    /// Being forced: forcing it again is infinite recursion.
+    Blackhole,
+    Done(Value),
+}
+
+impl Thunk {
+    pub(crate) fn new(state: ThunkState) -> Value {
+        Value::Thunk(Rc::new(Thunk {
+            state: RefCell::new(state),
+        }))
+    }
+}

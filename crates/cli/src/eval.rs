@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use cairn_eval::{Attr, Attrs, EvalError, Evaluator, Options, Span, StdIo, Symbol, Value};
+use cairn_eval::{Attr, Attrs, EvalError, Evaluator, Options, Span, Symbol, Value};
 
 use crate::{ColorChoice, Outcome};
 
@@ -92,7 +92,7 @@ pub(crate) fn run(args: EvalArgs, color: ColorChoice) -> anyhow::Result<Outcome>
         max_depth: crate::MAX_EVAL_DEPTH,
         ..Options::default()
     };
-    let mut ev = Evaluator::new(Box::new(StdIo), options);
+    let mut ev = Evaluator::new(Box::new(cairn_glue::StoreIo::new()), options);
     let result = evaluate(&mut ev, &args, &cwd_str);
     let outcome = match result {
         Ok(text) => {

@@ -65,8 +65,9 @@ impl Evaluator {
         let state = std::mem::replace(&mut *t.state.borrow_mut(), ThunkState::Blackhole);
         let result = match &state {
             ThunkState::Expr(e, env) => self.eval_deep(e, env),
-            ThunkState::Apply(f, x) => self.apply(f.clone(), x.clone(), Span::NONE),
-            ThunkState::Apply2(f, x, y) => {
+            ThunkState::Apply(app) => self.apply(app.0.clone(), app.1.clone(), Span::NONE),
+            ThunkState::Apply2(app) => {
+                let (f, x, y) = &**app;
                 let g = self.apply(f.clone(), x.clone(), Span::NONE);
                 g.and_then(|g| self.apply(g, y.clone(), Span::NONE))
             }
@@ -113,10 +114,7 @@ impl Evaluator {
     pub(crate) fn eval(&mut self, e: &Expr, env: &Rc<Env>) -> Result<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
-            Expr::Local { depth, slot, span } => {
-                let v = lookup(env, *depth, *slot);
-                self.force(&v).map_err(|e| e.at(*span))
-            }
+            Expr::Local { depth, slot, span } => self.read_local(env, *depth, *slot, *span),
             Expr::Apply { f, arg, span } => {
                 let fv = self.eval(f, env)?;
                 let a = self.delay(arg, env);
@@ -250,6 +248,27 @@ impl Evaluator {
                 Ok(Value::path(crate::lower::canon_path(&out)))
             }
             Expr::CurPos(span) => Ok(self.pos_value(*span)),
+        }
+    }
+
+    /// The forced value of a variable, with one reference count taken.
+    #[inline]
+    fn read_local(&mut self, env: &Rc<Env>, depth: u32, slot: u32, span: Span) -> Result<Value> {
+        let mut e = env;
+        for _ in 0..depth {
+            e = e.up.as_ref().expect("scopes are resolved statically");
+        }
+        let slots = e.slots.borrow();
+        match &slots[slot as usize] {
+            Value::Thunk(t) => {
+                if let ThunkState::Done(v) = &*t.state.borrow() {
+                    return Ok(v.clone());
+                }
+                let t = t.clone();
+                drop(slots);
+                self.force_thunk(&t).map_err(|e| e.at(span))
+            }
+            v => Ok(v.clone()),
         }
     }
 
@@ -500,7 +519,13 @@ impl Evaluator {
         args: &mut [Value],
         span: Span,
     ) -> Result<Value> {
-        (op.f)(self, args, span).map_err(|e| {
+        let r = (op.f)(self, args, span);
+        // Built-ins return values in weak head normal form, as `eval` does.
+        let r = match r {
+            Ok(Value::Thunk(t)) => self.force_thunk(&t),
+            r => r,
+        };
+        r.map_err(|e| {
             let e = e.at(span);
             if e.kind == ErrorKind::Throw || e.kind == ErrorKind::Abort {
                 e
@@ -651,6 +676,24 @@ impl Evaluator {
             _ => {
                 let l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                if let (Value::Int(a), Value::Int(b)) = (&l, &r) {
+                    let (a, b) = (*a, *b);
+                    let v = match op {
+                        BinOp::Add => a.checked_add(b).map(Value::Int),
+                        BinOp::Sub => a.checked_sub(b).map(Value::Int),
+                        BinOp::Mul => a.checked_mul(b).map(Value::Int),
+                        BinOp::Lt => Some(Value::Bool(a < b)),
+                        BinOp::Le => Some(Value::Bool(a <= b)),
+                        BinOp::Gt => Some(Value::Bool(a > b)),
+                        BinOp::Ge => Some(Value::Bool(a >= b)),
+                        BinOp::Eq => Some(Value::Bool(a == b)),
+                        BinOp::NotEq => Some(Value::Bool(a != b)),
+                        _ => None,
+                    };
+                    if let Some(v) = v {
+                        return Ok(v);
+                    }
+                }
                 self.binary_values(op, &l, &r, span)
             }
         }

@@ -31,6 +31,10 @@ pub trait Io {
     fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>>;
     /// The type of what `path` names, following symbolic links.
     fn file_type(&self, path: &str) -> std::io::Result<FileType>;
+    /// Whether something exists at `path` (a dangling symbolic link does).
+    fn path_exists(&self, path: &str) -> bool {
+        self.file_type(path).is_ok()
+    }
     /// The entries of a directory with their types (symbolic links not followed).
     fn read_dir(&self, path: &str) -> std::io::Result<Vec<(String, FileType)>>;
     /// An environment variable.
@@ -46,6 +50,78 @@ pub trait Io {
             "cannot copy '{path}' to the store: this evaluation has no store"
         )))
     }
+    /// Computes the `.drv` path and output paths of a derivation that `derivationStrict` has
+    /// evaluated, as `nix-instantiate --eval` does (and records the derivation, for the
+    /// derivations that will depend on it).
+    fn instantiate_derivation(&self, drv: DerivationRequest) -> Result<DerivationPaths> {
+        Err(EvalError::other(format!(
+            "cannot instantiate the derivation '{}': this evaluation has no store",
+            drv.name
+        )))
+    }
+    /// Adds a file or tree to the store, as `builtins.path` and `builtins.filterSource` do,
+    /// and returns its store path.
+    fn import_path(&self, import: &PathImport<'_>) -> Result<String> {
+        Err(EvalError::other(format!(
+            "cannot add '{}' to the store: this evaluation has no store",
+            import.path
+        )))
+    }
+}
+
+// ----- what the store hooks exchange (used by `builtins::derivation` and `builtins::add_path`)
+
+/// A derivation as `derivationStrict` evaluated it, before its paths are known.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DerivationRequest {
+    /// The `name` attribute.
+    pub name: String,
+    pub system: String,
+    pub builder: String,
+    pub args: Vec<String>,
+    /// The builder's environment: every attribute as a string (or only `__json`), the outputs
+    /// included as the user gave them; the store sets the outputs' variables to their paths.
+    pub env: std::collections::BTreeMap<String, String>,
+    /// The output names (`out` unless `outputs` says otherwise).
+    pub outputs: std::collections::BTreeSet<String>,
+    /// The context of every string that went into the derivation, in Nix's encoding.
+    pub context: crate::value::Context,
+    /// `outputHash` and friends, for a fixed-output derivation.
+    pub fixed_output: Option<FixedOutputRequest>,
+}
+
+/// The declared hash of a fixed-output derivation, as the attributes give it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FixedOutputRequest {
+    /// `outputHash`, in any encoding Nix accepts (base 16, nixbase32, base 64, SRI, empty).
+    pub hash: String,
+    /// `outputHashAlgo`; empty when not given.
+    pub algo: String,
+    /// `outputHashMode = "recursive"`.
+    pub recursive: bool,
+}
+
+/// The paths of an instantiated derivation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DerivationPaths {
+    pub drv_path: String,
+    /// `(output, path)`, sorted by output name.
+    pub outputs: Vec<(String, String)>,
+}
+
+/// A path to add to the store, as `builtins.path` describes it.
+#[derive(Clone, Copy, Debug)]
+pub struct PathImport<'a> {
+    /// The absolute path on the file system.
+    pub path: &'a str,
+    /// The name of the store path.
+    pub name: &'a str,
+    /// The NAR of the tree (`true`) or the bytes of one file.
+    pub recursive: bool,
+    /// The expected sha256 (`builtins.path`'s `sha256`), in any encoding Nix accepts.
+    pub sha256: Option<&'a str>,
+    /// The entries below `path` that the filter left out (a directory with its subtree).
+    pub excluded: &'a std::collections::HashSet<String>,
 }
 
 /// The real file system and environment.
@@ -60,6 +136,10 @@ impl Io for StdIo {
     fn file_type(&self, path: &str) -> std::io::Result<FileType> {
         let md = std::fs::metadata(path)?;
         Ok(convert(md.file_type()))
+    }
+
+    fn path_exists(&self, path: &str) -> bool {
+        std::fs::symlink_metadata(path).is_ok()
     }
 
     fn read_dir(&self, path: &str) -> std::io::Result<Vec<(String, FileType)>> {

@@ -166,9 +166,12 @@ pub struct Attr {
 }
 
 /// An attribute set: attributes sorted by symbol, so lookups are binary searches over integers
-/// and unions are merges. Name order (for printing and `attrNames`) is computed when asked.
+/// and unions are merges. The symbols are also kept in a dense array of their own, so a search
+/// in a large set touches few cache lines. Name order (for printing and `attrNames`) is computed
+/// when asked.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
+    keys: Vec<Symbol>,
     entries: Vec<Attr>,
 }
 
@@ -179,6 +182,7 @@ impl Attrs {
 
     pub fn with_capacity(n: usize) -> Attrs {
         Attrs {
+            keys: Vec::with_capacity(n),
             entries: Vec::with_capacity(n),
         }
     }
@@ -194,13 +198,20 @@ impl Attrs {
             entries.dedup_by_key(|a| a.name);
             entries.reverse();
         }
-        Attrs { entries }
+        Attrs::build(entries)
+    }
+
+    fn build(entries: Vec<Attr>) -> Attrs {
+        Attrs {
+            keys: entries.iter().map(|a| a.name).collect(),
+            entries,
+        }
     }
 
     /// Builds a set from entries already sorted by symbol, without duplicates.
     pub fn from_sorted(entries: Vec<Attr>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
-        Attrs { entries }
+        Attrs::build(entries)
     }
 
     pub fn len(&self) -> usize {
@@ -216,13 +227,13 @@ impl Attrs {
     }
 
     pub fn get_attr(&self, name: Symbol) -> Option<&Attr> {
-        let e = &self.entries;
-        if e.len() <= 8 {
-            return e.iter().find(|a| a.name == name);
-        }
-        e.binary_search_by_key(&name, |a| a.name)
-            .ok()
-            .map(|i| &e[i])
+        let k = &self.keys;
+        let i = if k.len() <= 8 {
+            k.iter().position(|s| *s == name)?
+        } else {
+            k.binary_search(&name).ok()?
+        };
+        Some(&self.entries[i])
     }
 
     pub fn get_str(&self, name: &str) -> Option<&Value> {
@@ -247,9 +258,12 @@ impl Attrs {
 
     /// Inserts or replaces an attribute.
     pub fn insert(&mut self, attr: Attr) {
-        match self.entries.binary_search_by_key(&attr.name, |a| a.name) {
+        match self.keys.binary_search(&attr.name) {
             Ok(i) => self.entries[i] = attr,
-            Err(i) => self.entries.insert(i, attr),
+            Err(i) => {
+                self.keys.insert(i, attr.name);
+                self.entries.insert(i, attr);
+            }
         }
     }
 
@@ -277,7 +291,7 @@ impl Attrs {
         }
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
-        Attrs { entries: out }
+        Attrs::build(out)
     }
 
     pub fn into_entries(self) -> Vec<Attr> {
@@ -299,8 +313,8 @@ pub struct PrimOpApp {
 
 /// A runtime scope: the values of one `let`, `rec` set, lambda call or `with`, and the scope
 /// around it. Variables are found by (depth, slot), fixed when the code was lowered.
-pub struct Env {
-    pub(crate) slots: RefCell<SmallVec<[Value; 3]>>,
+pub(crate) struct Env {
+    pub(crate) slots: RefCell<SmallVec<[Value; 2]>>,
     pub(crate) up: Option<Rc<Env>>,
 }
 
@@ -312,7 +326,7 @@ impl Env {
         })
     }
 
-    pub(crate) fn with_values(values: SmallVec<[Value; 3]>, up: Option<Rc<Env>>) -> Rc<Env> {
+    pub(crate) fn with_values(values: SmallVec<[Value; 2]>, up: Option<Rc<Env>>) -> Rc<Env> {
         Rc::new(Env {
             slots: RefCell::new(values),
             up,
@@ -336,16 +350,26 @@ pub struct Thunk {
 pub(crate) enum ThunkState {
     /// An expression in an environment.
     Expr(Rc<Expr>, Rc<Env>),
-    /// `f x`, made by builtins such as `map` and `genList`.
-    Apply(Value, Value),
+    /// `f x`, made by builtins such as `map` and `genList` (boxed: thunks stay small).
+    Apply(Box<(Value, Value)>),
     /// `f x y`, made by builtins such as `mapAttrs`.
-    Apply2(Value, Value, Value),
+    Apply2(Box<(Value, Value, Value)>),
     /// Being forced: forcing it again is infinite recursion.
     Blackhole,
     Done(Value),
 }
 
 impl Thunk {
+    /// A thunk for `f x`.
+    pub(crate) fn apply(f: Value, x: Value) -> Value {
+        Thunk::new(ThunkState::Apply(Box::new((f, x))))
+    }
+
+    /// A thunk for `f x y`.
+    pub(crate) fn apply2(f: Value, x: Value, y: Value) -> Value {
+        Thunk::new(ThunkState::Apply2(Box::new((f, x, y))))
+    }
+
     pub(crate) fn new(state: ThunkState) -> Value {
         Value::Thunk(Rc::new(Thunk {
             state: RefCell::new(state),

@@ -34,7 +34,7 @@ pub(super) fn read_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Resu
 
 pub(super) fn path_exists(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
     let path = ev.coerce_to_path(&args[0])?;
-    Ok(Value::Bool(ev.io.file_type(&path).is_ok()))
+    Ok(Value::Bool(ev.io.path_exists(&path)))
 }
 
 pub(super) fn read_dir(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
@@ -116,6 +116,9 @@ pub(super) fn find_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Resu
         if ev.io.file_type(&candidate).is_ok() {
             return Ok(Value::path(canon_path(&candidate)));
         }
+    }
+    if let Some(rest) = name.strip_prefix("nix/") {
+        return Ok(Value::path(format!("{}/{rest}", crate::COREPKGS)));
     }
     Err(EvalError::new(
         ErrorKind::Throw,

@@ -5,6 +5,8 @@
 //! the registry, type checks and the functions on sets, lists and control flow; `strings`,
 //! `json`, `xml`, `toml` and `fs` the rest.
 
+mod add_path;
+mod derivation;
 mod fs;
 mod json;
 mod strings;
@@ -58,7 +60,7 @@ primops! {
     "concatMap" / 2 => concat_map,
     "concatStringsSep" / 2 => strings::concat_strings_sep,
     "deepSeq" / 2 => deep_seq,
-    "derivationStrict" / 1 => needs_store,
+    "derivationStrict" / 1 => derivation::derivation_strict,
     "dirOf" / 1 => strings::dir_of,
     "div" / 2 => div,
     "elem" / 2 => elem,
@@ -69,7 +71,7 @@ primops! {
     "fetchTree" / 1 => needs_store,
     "fetchurl" / 1 => needs_store,
     "filter" / 2 => filter,
-    "filterSource" / 2 => needs_store,
+    "filterSource" / 2 => add_path::filter_source,
     "findFile" / 2 => fs::find_file,
     "floor" / 1 => floor,
     "foldl'" / 3 => foldl,
@@ -107,7 +109,7 @@ primops! {
     "mul" / 2 => mul,
     "parseDrvName" / 1 => strings::parse_drv_name,
     "partition" / 2 => partition,
-    "path" / 1 => needs_store,
+    "path" / 1 => add_path::path,
     "pathExists" / 1 => fs::path_exists,
     "placeholder" / 1 => strings::placeholder,
     "readDir" / 1 => fs::read_dir,
@@ -209,7 +211,7 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
         })
         .collect();
     add("nixPath", Value::list(nix_path));
-    add("derivation", Value::PrimOp(&DERIVATION));
+    add("derivation", derivation::derivation_global());
 
     // `builtins.builtins` is `builtins` itself: a thunk that is filled once the set exists.
     let self_ref = Rc::new(Thunk {
@@ -245,12 +247,6 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
     globals.insert(Symbol::intern("builtins"), builtins.clone());
     globals
 }
-
-static DERIVATION: PrimOpDef = PrimOpDef {
-    name: "derivation",
-    arity: 1,
-    f: needs_store,
-};
 
 fn needs_store(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
     Err(EvalError::other(
@@ -643,11 +639,11 @@ fn map_attrs(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
         .map(|x| Attr {
             name: x.name,
             pos: x.pos,
-            value: Thunk::new(ThunkState::Apply2(
+            value: Thunk::apply2(
                 f.clone(),
                 Value::string(x.name.as_str()),
                 x.value.clone(),
-            )),
+            ),
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -676,11 +672,7 @@ fn zip_attrs_with(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Val
             let vs = values.remove(&name).unwrap_or_default();
             attr(
                 name,
-                Thunk::new(ThunkState::Apply2(
-                    f.clone(),
-                    Value::string(name.as_str()),
-                    Value::list(vs),
-                )),
+                Thunk::apply2(f.clone(), Value::string(name.as_str()), Value::list(vs)),
             )
         })
         .collect();
@@ -768,7 +760,7 @@ fn map(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
     let f = args[0].clone();
     Ok(Value::list(
         l.iter()
-            .map(|x| Thunk::new(ThunkState::Apply(f.clone(), x.clone())))
+            .map(|x| Thunk::apply(f.clone(), x.clone()))
             .collect(),
     ))
 }
@@ -850,7 +842,7 @@ fn gen_list(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
     let f = args[0].clone();
     Ok(Value::list(
         (0..n)
-            .map(|i| Thunk::new(ThunkState::Apply(f.clone(), Value::Int(i))))
+            .map(|i| Thunk::apply(f.clone(), Value::Int(i)))
             .collect(),
     ))
 }

@@ -1,0 +1,153 @@
+//! `builtins.path` and `builtins.filterSource`: a file or tree added to the store, filtered by
+//! a function of the language.
+//!
+//! The filter needs the evaluator, and the store must not call back into it, so the walk
+//! happens here: the tree is read through `Io::read_dir` in the order Nix's NAR writer visits
+//! it (entries sorted by name, depth first), the filter is called once for every entry below
+//! the root, and the entries it refuses are passed to `Io::import_path`, which hashes what is
+//! left. Nothing here hashes or computes a path.
+
+use std::collections::HashSet;
+
+use crate::Evaluator;
+use crate::error::{EvalError, Result, Span};
+use crate::io::{FileType, PathImport};
+use crate::value::*;
+
+use super::derivation::string_no_context;
+
+/// `builtins.filterSource filter path`.
+pub(super) fn filter_source(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+    let path = ev.coerce_to_path(&args[1])?;
+    let filter = ev.force(&args[0])?;
+    if !filter.is_function() {
+        return Err(EvalError::type_error(format!(
+            "first argument in call to 'filterSource' is not a function but {}",
+            filter.type_description()
+        ))
+        .at(span));
+    }
+    let name = base_name(&path).to_string();
+    add_path(ev, &path, &name, Some(&filter), true, None).map_err(|e| e.at(span))
+}
+
+/// `builtins.path { path; name ? baseNameOf path; filter ? null; recursive ? true; sha256 ? null; }`.
+pub(super) fn path(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+    let attrs = ev.force_attrs(&args[0])?;
+    let mut path = None;
+    let mut name = None;
+    let mut filter = None;
+    let mut recursive = true;
+    let mut sha256 = None;
+    for attr in attrs.sorted_by_name() {
+        let at = |e: Box<EvalError>| e.at(if attr.pos.is_none() { span } else { attr.pos });
+        match attr.name.as_str() {
+            "path" => path = Some(ev.coerce_to_path(&attr.value).map_err(at)?),
+            "name" => name = Some(string_no_context(ev, &attr.value).map_err(at)?),
+            "filter" => filter = Some(ev.force(&attr.value).map_err(at)?),
+            "recursive" => recursive = ev.force_bool(&attr.value).map_err(at)?,
+            "sha256" => sha256 = Some(string_no_context(ev, &attr.value).map_err(at)?),
+            other => {
+                return Err(EvalError::other(format!(
+                    "unsupported argument '{other}' to 'addPath'"
+                ))
+                .at(attr.pos));
+            }
+        }
+    }
+    let Some(path) = path.filter(|p| !p.is_empty()) else {
+        return Err(EvalError::other("'path' required").at(span));
+    };
+    let name = match name.filter(|n| !n.is_empty()) {
+        Some(n) => n,
+        None => base_name(&path).to_string(),
+    };
+    add_path(ev, &path, &name, filter.as_ref(), recursive, sha256.as_deref())
+        .map_err(|e| e.at(span))
+}
+
+fn add_path(
+    ev: &mut Evaluator,
+    path: &str,
+    name: &str,
+    filter: Option<&Value>,
+    recursive: bool,
+    sha256: Option<&str>,
+) -> Result<Value> {
+    let mut excluded = HashSet::new();
+    if let Some(f) = filter
+        && recursive
+        && root_is_directory(ev, path)
+    {
+        walk(ev, f, path, &mut excluded)
+            .map_err(|e| e.frame(Span::NONE, format!("while adding path '{path}'")))?;
+    }
+    let import = PathImport {
+        path,
+        name,
+        recursive,
+        sha256,
+        excluded: &excluded,
+    };
+    let stored = ev.io.import_path(&import)?;
+    let ctx = Context::from([stored.clone().into_boxed_str()]);
+    Ok(Value::string_with_context(stored, ctx))
+}
+
+/// Whether the root is a directory itself, not a symbolic link to one (which is archived as a
+/// link, so the filter never sees what is behind it).
+fn root_is_directory(ev: &mut Evaluator, path: &str) -> bool {
+    let (parent, base) = match path.rfind('/') {
+        Some(0) if path.len() > 1 => ("/", &path[1..]),
+        Some(i) if i > 0 => (&path[..i], &path[i + 1..]),
+        _ => return matches!(ev.io.file_type(path), Ok(FileType::Directory)),
+    };
+    match ev.io.read_dir(parent) {
+        Ok(entries) => entries
+            .iter()
+            .any(|(n, t)| n == base && *t == FileType::Directory),
+        Err(_) => matches!(ev.io.file_type(path), Ok(FileType::Directory)),
+    }
+}
+
+/// Calls the filter on every entry below `dir`, in NAR order, and records the ones it refuses.
+fn walk(
+    ev: &mut Evaluator,
+    filter: &Value,
+    dir: &str,
+    excluded: &mut HashSet<String>,
+) -> Result<()> {
+    let mut entries = ev
+        .io
+        .read_dir(dir)
+        .map_err(|e| EvalError::other(format!("cannot read directory '{dir}': {e}")))?;
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    for (entry, ty) in entries {
+        let child = format!("{dir}/{entry}");
+        let keep = ev.call2(
+            filter,
+            Value::string(child.clone()),
+            Value::string(ty.as_str()),
+        )?;
+        match keep {
+            Value::Bool(true) if ty == FileType::Directory => {
+                walk(ev, filter, &child, excluded)?;
+            }
+            Value::Bool(true) => {}
+            Value::Bool(false) => {
+                excluded.insert(child);
+            }
+            other => return Err(super::expected(&other, "a Boolean")),
+        }
+    }
+    Ok(())
+}
+
+/// The last component of a path, as `baseNameOf` gives it.
+fn base_name(path: &str) -> &str {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    match trimmed.rfind('/') {
+        Some(i) => &trimmed[i + 1..],
+        None => trimmed,
+    }
+}

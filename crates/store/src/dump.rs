@@ -1,0 +1,144 @@
+//! Reading a file system tree into a NAR (Nix's `dumpPath`): the one place of this crate that
+//! touches the file system, kept apart from the format in `nar`.
+//!
+//! Symbolic links are archived as links, not followed; a file is executable when its owner
+//! may execute it; directory entries go in byte order of their names. A filter decides, for
+//! every entry below the root, whether it is archived (a directory left out takes its whole
+//! subtree with it), as `builtins.filterSource` and `builtins.path` need.
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::hash::{Hash, HashAlgo, Hasher};
+use crate::nar::NarWriter;
+
+/// Writes the NAR of `path` into `nar`; `filter` is asked about every entry below it.
+pub fn dump_path<W: Write>(
+    path: &Path,
+    filter: &mut dyn FnMut(&Path) -> bool,
+    nar: &mut NarWriter<W>,
+) -> io::Result<()> {
+    let md = fs::symlink_metadata(path).map_err(|e| with_path(e, "getting status of", path))?;
+    let ft = md.file_type();
+    if ft.is_file() {
+        let mut f = File::open(path).map_err(|e| with_path(e, "opening file", path))?;
+        let executable = md.permissions().mode() & 0o100 != 0;
+        nar.regular(executable, md.len(), &mut f)
+    } else if ft.is_symlink() {
+        let target = fs::read_link(path).map_err(|e| with_path(e, "reading link", path))?;
+        nar.symlink(target.as_os_str().as_bytes())
+    } else if ft.is_dir() {
+        let mut names: Vec<OsString> = fs::read_dir(path)
+            .map_err(|e| with_path(e, "opening directory", path))?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        nar.open_directory()?;
+        for name in names {
+            let child = path.join(&name);
+            if filter(&child) {
+                nar.open_entry(name.as_bytes())?;
+                dump_path(&child, filter, nar)?;
+                nar.close_entry()?;
+            }
+        }
+        nar.close_directory()
+    } else {
+        Err(io::Error::other(format!(
+            "file '{}' has an unsupported type",
+            path.display()
+        )))
+    }
+}
+
+/// The hash of the NAR of `path` and its size in bytes (Nix's `hashPath`).
+pub fn hash_path(
+    algo: HashAlgo,
+    path: &Path,
+    filter: &mut dyn FnMut(&Path) -> bool,
+) -> io::Result<(Hash, u64)> {
+    let mut sink = CountingHasher {
+        hasher: Hasher::new(algo),
+        bytes: 0,
+    };
+    let mut nar = NarWriter::new(&mut sink)?;
+    dump_path(path, filter, &mut nar)?;
+    Ok((sink.hasher.finish(), sink.bytes))
+}
+
+/// The hash of the contents of one file, symbolic links followed (Nix's `hashFile`).
+pub fn hash_file(algo: HashAlgo, path: &Path) -> io::Result<Hash> {
+    let mut h = Hasher::new(algo);
+    let mut f = File::open(path).map_err(|e| with_path(e, "opening file", path))?;
+    io::copy(&mut f, &mut h)?;
+    Ok(h.finish())
+}
+
+struct CountingHasher {
+    hasher: Hasher,
+    bytes: u64,
+}
+
+impl Write for CountingHasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        self.bytes += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn with_path(e: io::Error, doing: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{doing} '{}': {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("src");
+        fs::create_dir(&root).unwrap();
+        fs::write(root.join("b.txt"), "bee\n").unwrap();
+        fs::write(root.join("a.sh"), "#!/bin/sh\necho hi\n").unwrap();
+        fs::set_permissions(root.join("a.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::create_dir(root.join("sub")).unwrap();
+        fs::write(root.join("sub/c"), "").unwrap();
+        std::os::unix::fs::symlink("b.txt", root.join("link")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn trees_hash_as_in_nix() {
+        // `nix-hash --type sha256 --base32 DIR` for the tree built by `tree()`.
+        let dir = tree();
+        let root = dir.path().join("src");
+        let (h, size) = hash_path(HashAlgo::Sha256, &root, &mut |_| true).unwrap();
+        assert_eq!(
+            h.to_nix32(),
+            "1mlkxb4vg01zhddzbi3p6afz00g6vl66z3lz571cds3jqfm9zwax"
+        );
+        assert_eq!(size % 8, 0);
+        // Leaving out the subdirectory, as a filter would.
+        let (h, _) = hash_path(HashAlgo::Sha256, &root, &mut |p| !p.ends_with("sub")).unwrap();
+        assert_eq!(
+            h.to_nix32(),
+            "03qndbnshz51fid094hkkmfy6wn8vpl6082awkk2dbkb09d98rcg"
+        );
+    }
+
+    #[test]
+    fn flat_hashes_read_the_file() {
+        let dir = tree();
+        let h = hash_file(HashAlgo::Sha256, &dir.path().join("src/b.txt")).unwrap();
+        assert_eq!(h, Hash::digest(HashAlgo::Sha256, "bee\n"));
+    }
+}

@@ -1,0 +1,26 @@
+//! Nix's wire formats, byte for byte: nixbase32 (`nixbase32`), hashes and their encodings
+//! (`hash`), store paths and how they are computed (`store_path`), the NAR serialisation
+//! (`nar`, and `dump` to read a tree from the file system into it), the `.drv` ATerm
+//! (`derivation`) and `hashDerivationModulo` (`modulo`).
+//!
+//! The format code does no I/O: it works on bytes and writes to any `std::io::Write`. Only
+//! `dump` reads the file system. The store itself (a directory of paths, a database of their
+//! metadata) will live here too; the evaluator does not depend on this crate, `cairn-glue`
+//! connects the two.
+
+pub mod derivation;
+pub mod dump;
+pub mod hash;
+pub mod modulo;
+pub mod nar;
+pub mod nixbase32;
+pub mod store_path;
+
+pub use crate::derivation::{Derivation, Output};
+pub use crate::hash::{Encoding, Hash, HashAlgo, HashError, Hasher};
+pub use crate::modulo::{DrvHash, ModuloError, hash_derivation_modulo};
+pub use crate::nar::NarWriter;
+pub use crate::store_path::{
+    DRV_EXTENSION, IngestionMethod, StoreDir, StorePath, StorePathError, hash_placeholder,
+    output_path_name,
+};

@@ -3,6 +3,12 @@
 //! - `parse-okay-NAME.nix`: `cairn parse` exits 0 and prints nothing on stderr.
 //! - `parse-fail-NAME.nix`: `cairn parse` exits 1; stderr, rendered without colour, equals
 //!   `parse-fail-NAME.err.exp` (write it with `UPDATE_EXPECT=1` and review the diff).
+//! - `eval-okay-NAME.nix`: `cairn eval` exits 0 and prints `eval-okay-NAME.exp` (the output of
+//!   `nix-instantiate --eval --strict`); `NAME.flags` holds extra arguments, if any.
+//! - `eval-fail-NAME.nix`: `cairn eval` exits 1 and its stderr equals `eval-fail-NAME.err.exp`:
+//!   these are the gallery of error messages.
+//!
+//! Cases run in their folder with `HOME=/fake-home` and `NIX_PATH` unset.
 //!
 //! A case that does not pass yet goes to `tests/lang/notyetpassing/`, where it must still fail,
 //! so a fix is noticed. Every `.nix` file under `examples/` must parse too.
@@ -25,6 +31,59 @@ fn cairn_parse(file: &Path) -> std::process::Output {
         .env("COLUMNS", "100")
         .output()
         .expect("the cairn binary runs")
+}
+
+fn cairn_eval(file: &Path) -> std::process::Output {
+    let flags = std::fs::read_to_string(file.with_extension("flags")).unwrap_or_default();
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["eval", "--color", "never"])
+        .args(flags.split_whitespace())
+        .arg(file.file_name().expect("a case is a file"))
+        .current_dir(file.parent().expect("a case is in a folder"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("HOME", "/fake-home")
+        .env_remove("NIX_PATH")
+        .output()
+        .expect("the cairn binary runs")
+}
+
+fn eval_okay(file: &Path) -> Result<(), Failed> {
+    let out = cairn_eval(file);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(0) {
+        return Err(format!("expected exit 0, got {:?}\n{stderr}", out.status.code()).into());
+    }
+    compare(&stdout, &file.with_extension("exp"), false)
+}
+
+fn eval_fail(file: &Path) -> Result<(), Failed> {
+    let out = cairn_eval(file);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.code() != Some(1) {
+        return Err(format!("expected exit 1, got {:?}\n{stderr}", out.status.code()).into());
+    }
+    compare(&stderr, &file.with_extension("err.exp"), true)
+}
+
+/// Compares output with an expectation file; `UPDATE_EXPECT=1` rewrites error snapshots (the
+/// expected values of `eval-okay` cases come from Nix and are never rewritten).
+fn compare(actual: &str, expected_path: &Path, snapshot: bool) -> Result<(), Failed> {
+    if snapshot && std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(expected_path, actual).map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(expected_path)
+        .map_err(|e| format!("cannot read {}: {e}", expected_path.display()))?;
+    if actual != expected {
+        return Err(format!(
+            "output differs from {}\n--- expected\n{expected}\n--- actual\n{actual}",
+            expected_path.display()
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn parse_okay(file: &Path) -> Result<(), Failed> {
@@ -83,6 +142,10 @@ fn trials(dir: &Path, expect_pass: bool) -> Vec<Trial> {
                 parse_okay
             } else if name.starts_with("parse-fail-") {
                 parse_fail
+            } else if name.starts_with("eval-okay-") {
+                eval_okay
+            } else if name.starts_with("eval-fail-") {
+                eval_fail
             } else {
                 return None;
             };

@@ -167,19 +167,17 @@ impl Evaluator {
             Expr::WithVar { name, withs, span } => self.eval_with_var(*name, withs, *span, env),
             Expr::HasAttr { expr, path } => {
                 let mut v = self.eval(expr, env)?;
-                for key in path.iter() {
-                    let name = match self.attr_key(key, env)? {
-                        Some(n) => n,
-                        None => return Ok(Value::Bool(false)),
-                    };
+                let last = path.len() - 1;
+                for (i, key) in path.iter().enumerate() {
                     let Value::Attrs(a) = &v else {
                         return Ok(Value::Bool(false));
                     };
+                    let a = a.clone();
+                    let name = self.attr_name(key, env)?;
                     match a.get(name) {
-                        Some(next) => {
-                            let next = next.clone();
-                            v = self.force(&next)?;
-                        }
+                        // The value of the last attribute is not needed: `?` does not force it.
+                        Some(_) if i == last => return Ok(Value::Bool(true)),
+                        Some(next) => v = self.force(next)?,
                         None => return Ok(Value::Bool(false)),
                     }
                 }
@@ -272,14 +270,14 @@ impl Evaluator {
         }
     }
 
-    fn attr_key(&mut self, key: &AttrKey, env: &Rc<Env>) -> Result<Option<Symbol>> {
+    /// The name an attribute path component selects (a dynamic one must be a string).
+    fn attr_name(&mut self, key: &AttrKey, env: &Rc<Env>) -> Result<Symbol> {
         match key {
-            AttrKey::Static(s) => Ok(Some(*s)),
+            AttrKey::Static(s) => Ok(*s),
             AttrKey::Dynamic(e) => {
                 let v = self.eval(e, env)?;
                 match v {
-                    Value::String(s) => Ok(Some(Symbol::intern(s.as_str()))),
-                    Value::Null => Ok(None),
+                    Value::String(s) => Ok(Symbol::intern(s.as_str())),
                     other => Err(EvalError::type_error(format!(
                         "value is {} while a string was expected",
                         other.type_description()
@@ -299,18 +297,7 @@ impl Evaluator {
     ) -> Result<Value> {
         let mut v = self.eval(expr, env)?;
         for (i, key) in path.iter().enumerate() {
-            let name = match self.attr_key(key, env).map_err(|e| e.at(span))? {
-                Some(n) => n,
-                None => {
-                    if let Some(d) = default {
-                        return self.eval(d, env);
-                    }
-                    return Err(EvalError::type_error(
-                        "value is null while a string was expected",
-                    )
-                    .at(span));
-                }
-            };
+            let name = self.attr_name(key, env).map_err(|e| e.at(span))?;
             let next = match &v {
                 Value::Attrs(a) => a.get(name).cloned(),
                 _ if default.is_some() => None,
@@ -539,9 +526,13 @@ impl Evaluator {
         let def = &c.def;
         let frame = match &def.param {
             Param::Ident(_) => Env::with_values(smallvec![arg], Some(c.env.clone())),
-            Param::Pattern(p) => self
-                .bind_pattern(def, p, c, arg)
-                .map_err(|e| e.at(span))?,
+            Param::Pattern(p) => self.bind_pattern(def, p, c, arg).map_err(|e| {
+                let what = match def.name.get() {
+                    Some(n) => format!("while calling '{n}'"),
+                    None => "while calling an anonymous function".to_string(),
+                };
+                e.at(span).frame(span, what)
+            })?,
         };
         self.depth += 1;
         if self.depth > self.max_depth {

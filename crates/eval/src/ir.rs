@@ -170,5 +170,7 @@ pub(crate) struct Pattern {
 
 pub(crate) struct Formal {
     pub(crate) name: Symbol,
+    /// Where the name is written, for `functionArgs` positions.
+    pub(crate) span: Span,
     pub(crate) default: Option<ExprRef>,
 }

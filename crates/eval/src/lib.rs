@@ -182,8 +182,12 @@ impl Evaluator {
                 globals.contains_key(&s) || outer.is_some_and(|o| o.contains_key(&s))
             })
         };
+        // Unbound variables are reported by the lowering, which has hints for them.
         let errors = cairn_syntax::check(&root, &is_bound);
-        if let Some(e) = errors.first() {
+        if let Some(e) = errors
+            .iter()
+            .find(|e| e.code != cairn_syntax::SyntaxErrorCode::UndefinedVariable)
+        {
             let mut err = to_error(e);
             err.message = e.message.clone();
             return Err(err);

@@ -444,25 +444,25 @@ impl Lowerer<'_, '_> {
                 }))))
             }
             ast::Param::Pattern(p) => {
-                let mut formals: Vec<(Symbol, Option<ast::Expr>)> = Vec::new();
+                let mut formals: Vec<(Symbol, Option<ast::Expr>, Span)> = Vec::new();
                 for entry in p.entries() {
                     let Some(t) = entry.ident() else { continue };
                     let sym = Symbol::intern(t.text());
-                    if formals.iter().any(|(s, _)| *s == sym) {
+                    if formals.iter().any(|(s, _, _)| *s == sym) {
                         return Err(self.err(
                             t.text_range(),
                             format!("duplicate formal function argument '{sym}'"),
                         ));
                     }
-                    formals.push((sym, entry.default()));
+                    formals.push((sym, entry.default(), self.span(t.text_range())));
                 }
-                formals.sort_by_key(|(s, _)| *s);
+                formals.sort_by_key(|(s, _, _)| *s);
                 let bind = p
                     .pat_bind()
                     .and_then(|b| b.ident())
                     .map(|t| Symbol::intern(t.text()));
                 let mut names = FxHashMap::default();
-                for (i, (s, _)) in formals.iter().enumerate() {
+                for (i, (s, _, _)) in formals.iter().enumerate() {
                     names.insert(*s, i as u32);
                 }
                 let n = formals.len() as u32;
@@ -472,12 +472,16 @@ impl Lowerer<'_, '_> {
                 self.scopes.push(Scope::Frame(names));
                 let result: Result<_> = (|| {
                     let mut lowered = Vec::new();
-                    for (name, default) in formals {
+                    for (name, default, span) in formals {
                         let default = match default {
                             Some(d) => Some(self.expr(&d)?),
                             None => None,
                         };
-                        lowered.push(Formal { name, default });
+                        lowered.push(Formal {
+                            name,
+                            span,
+                            default,
+                        });
                     }
                     let body = self.opt_expr(l.body(), range)?;
                     Ok((lowered, body))

@@ -638,7 +638,7 @@ fn map_attrs(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
         .iter()
         .map(|x| Attr {
             name: x.name,
-            pos: x.pos,
+            pos: Span::NONE,
             value: Thunk::apply2(
                 f.clone(),
                 Value::string(x.name.as_str()),
@@ -701,7 +701,11 @@ fn function_args(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Valu
             crate::ir::Param::Pattern(p) => Ok(Value::attrs(Attrs::from_unsorted(
                 p.formals
                     .iter()
-                    .map(|f| attr(f.name, Value::Bool(f.default.is_some())))
+                    .map(|f| Attr {
+                        name: f.name,
+                        pos: f.span,
+                        value: Value::Bool(f.default.is_some()),
+                    })
                     .collect(),
             ))),
         },

@@ -1,0 +1,2 @@
+# division by zero
+1 / 0

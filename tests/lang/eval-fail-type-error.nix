@@ -1,0 +1,2 @@
+# adding a string to an integer
+1 + "two"

@@ -8,7 +8,8 @@
 //! - `eval-fail-NAME.nix`: `cairn eval` exits 1 and its stderr equals `eval-fail-NAME.err.exp`:
 //!   these are the gallery of error messages.
 //!
-//! Cases run in their folder with `HOME=/fake-home` and `NIX_PATH` unset.
+//! Cases run in their folder with `HOME=/fake-home` and `NIX_PATH` unset; the folder's absolute
+//! path is written `/pwd` in expected output, so it does not depend on where the checkout is.
 //!
 //! A case that does not pass yet goes to `tests/lang/notyetpassing/`, where it must still fail,
 //! so a fix is noticed. Every `.nix` file under `examples/` must parse too.
@@ -70,6 +71,9 @@ fn eval_fail(file: &Path) -> Result<(), Failed> {
 /// Compares output with an expectation file; `UPDATE_EXPECT=1` rewrites error snapshots (the
 /// expected values of `eval-okay` cases come from Nix and are never rewritten).
 fn compare(actual: &str, expected_path: &Path, snapshot: bool) -> Result<(), Failed> {
+    let dir = expected_path.parent().expect("a case is in a folder");
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let actual = &actual.replace(&dir.display().to_string(), "/pwd");
     if snapshot && std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(expected_path, actual).map_err(|e| e.to_string())?;
         return Ok(());

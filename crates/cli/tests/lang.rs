@@ -73,7 +73,8 @@ fn eval_fail(file: &Path) -> Result<(), Failed> {
 fn compare(actual: &str, expected_path: &Path, snapshot: bool) -> Result<(), Failed> {
     let dir = expected_path.parent().expect("a case is in a folder");
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let actual = &actual.replace(dir.display().to_string().as_str(), "/pwd");
+    let actual = actual.replace(dir.display().to_string().as_str(), "/pwd");
+    let actual = actual.as_str();
     if snapshot && std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(expected_path, actual).map_err(|e| e.to_string())?;
         return Ok(());

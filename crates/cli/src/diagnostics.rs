@@ -245,7 +245,11 @@ pub(crate) fn print_eval_error(
         out = format!("error: {}\n", error.message);
     }
     let frames: Vec<_> = error.trace.iter().collect();
-    let shown = if full { frames.len() } else { frames.len().min(short) };
+    let shown = if full {
+        frames.len()
+    } else {
+        frames.len().min(short)
+    };
     for frame in &frames[..shown] {
         out.push_str(&format!("  … {}", frame.message));
         if !frame.span.is_none() {

@@ -125,7 +125,10 @@ impl std::error::Error for EvalError {}
 pub type Result<T, E = Box<EvalError>> = std::result::Result<T, E>;
 
 /// The name among `candidates` closest to `name`, if one is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = match name.len() {
         0..=2 => 1,
         3..=5 => 2,

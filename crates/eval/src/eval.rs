@@ -32,7 +32,7 @@ impl Evaluator {
                 def: def.clone(),
                 env: env.clone(),
             })),
-            _ => Thunk::new(ThunkState::Expr(e.clone(), env.clone())),
+            _ => Thunk::make(ThunkState::Expr(e.clone(), env.clone())),
         }
     }
 
@@ -41,7 +41,7 @@ impl Evaluator {
     #[inline]
     fn delay_in_frame(&self, e: &ExprRef, env: &Rc<Env>) -> Value {
         match &**e {
-            Expr::Local { depth: 0, .. } => Thunk::new(ThunkState::Expr(e.clone(), env.clone())),
+            Expr::Local { depth: 0, .. } => Thunk::make(ThunkState::Expr(e.clone(), env.clone())),
             _ => self.delay(e, env),
         }
     }
@@ -189,11 +189,10 @@ impl Evaluator {
                     Value::Bool(true) => self.eval(body, env),
                     Value::Bool(false) => {
                         let text = self.source_text(*span);
-                        Err(EvalError::new(
-                            ErrorKind::Assert,
-                            format!("assertion '{text}' failed"),
+                        Err(
+                            EvalError::new(ErrorKind::Assert, format!("assertion '{text}' failed"))
+                                .at(*span),
                         )
-                        .at(*span))
                     }
                     other => Err(EvalError::type_error(format!(
                         "value is {} while a Boolean was expected",
@@ -327,8 +326,7 @@ impl Evaluator {
                         return self.eval(d, env);
                     }
                     let Value::Attrs(a) = &v else { unreachable!() };
-                    let mut err =
-                        EvalError::other(format!("attribute '{name}' missing")).at(span);
+                    let mut err = EvalError::other(format!("attribute '{name}' missing")).at(span);
                     if let Some(s) =
                         crate::error::suggest(name.as_str(), a.iter().map(|a| a.name.as_str()))
                     {
@@ -710,7 +708,9 @@ impl Evaluator {
     ) -> Result<Value> {
         match op {
             BinOp::Eq => Ok(Value::Bool(self.equal(l, r, true).map_err(|e| e.at(span))?)),
-            BinOp::NotEq => Ok(Value::Bool(!self.equal(l, r, true).map_err(|e| e.at(span))?)),
+            BinOp::NotEq => Ok(Value::Bool(
+                !self.equal(l, r, true).map_err(|e| e.at(span))?,
+            )),
             BinOp::Lt => Ok(Value::Bool(self.less_than(l, r).map_err(|e| e.at(span))?)),
             BinOp::Gt => Ok(Value::Bool(self.less_than(r, l).map_err(|e| e.at(span))?)),
             BinOp::Le => Ok(Value::Bool(!self.less_than(r, l).map_err(|e| e.at(span))?)),
@@ -806,8 +806,7 @@ impl Evaluator {
                     }
                 };
                 res.map(Value::Int).ok_or_else(|| {
-                    EvalError::other(format!("integer overflow in {name}ing {a} and {b}"))
-                        .at(span)
+                    EvalError::other(format!("integer overflow in {name}ing {a} and {b}")).at(span)
                 })
             }
             (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {

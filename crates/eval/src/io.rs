@@ -1,5 +1,7 @@
 //! Everything the evaluator reads from outside: files, directories, the environment, the clock,
-//! and (later) the store. `StdIo` is the real thing; tests and embedders can supply their own.
+//! and the store. `StdIo` is the real file system without a store; `cairn_glue::StoreIo` adds
+//! the store hooks (paths copied to the store, `builtins.path`, derivations); tests and
+//! embedders can supply their own.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

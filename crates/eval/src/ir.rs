@@ -16,7 +16,11 @@ pub(crate) enum Expr {
     /// A literal, a global, or anything else known before evaluation.
     Const(Value),
     /// A variable bound `depth` scopes up, at `slot`.
-    Local { depth: u32, slot: u32, span: Span },
+    Local {
+        depth: u32,
+        slot: u32,
+        span: Span,
+    },
     /// A variable found only through `with`: `withs` are the depths of the enclosing `with`
     /// scopes, innermost first.
     WithVar {

@@ -353,9 +353,7 @@ impl Evaluator {
                         let mut e = EvalError::other(format!(
                             "attribute '{key}' in selection path '{path}' not found"
                         ));
-                        if let Some(s) =
-                            error::suggest(&key, a.iter().map(|a| a.name.as_str()))
-                        {
+                        if let Some(s) = error::suggest(&key, a.iter().map(|a| a.name.as_str())) {
                             e = e.with_hint(format!("did you mean '{s}'?"));
                         }
                         return Err(e);
@@ -375,7 +373,10 @@ impl Evaluator {
     /// Parses `text` as the expression of a `--arg`; it is evaluated when used.
     pub fn arg_value(&mut self, text: &str, base_dir: &str) -> Result<Value> {
         let e = self.load("«arg»".to_string(), Arc::from(text), base_dir, None)?;
-        Ok(value::Thunk::new(value::ThunkState::Expr(e, Env::new(0, None))))
+        Ok(value::Thunk::make(value::ThunkState::Expr(
+            e,
+            Env::new(0, None),
+        )))
     }
 
     /// Evaluates `expr` (text) as the value of a command-line `--arg`.

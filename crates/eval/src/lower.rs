@@ -246,7 +246,9 @@ impl Lowerer<'_, '_> {
                     Some(op) => binop(op),
                     None => return Err(self.err(range, "syntax error: missing operator")),
                 };
-                let span = b.operator_token().map_or(span, |t| self.span(t.text_range()));
+                let span = b
+                    .operator_token()
+                    .map_or(span, |t| self.span(t.text_range()));
                 Rc::new(Expr::Binary { op, lhs, rhs, span })
             }
             ast::Expr::Lambda(l) => self.lambda(l, range)?,
@@ -324,7 +326,9 @@ impl Lowerer<'_, '_> {
         for piece in pieces {
             match piece {
                 Piece::Text(t, _) => {
-                    if let Some(Expr::Const(Value::String(prev))) = parts.last().map(|p: &ExprRef| &**p) {
+                    if let Some(Expr::Const(Value::String(prev))) =
+                        parts.last().map(|p: &ExprRef| &**p)
+                    {
                         let joined = format!("{}{}", prev.as_str(), t);
                         parts.pop();
                         parts.push(Rc::new(Expr::Const(Value::string(joined))));
@@ -533,10 +537,8 @@ impl Lowerer<'_, '_> {
                         for attr in inh.attrs() {
                             let range = attr.syntax().text_range();
                             let Some(name) = attr.static_name() else {
-                                return Err(self.err(
-                                    range,
-                                    "dynamic attributes are not allowed in inherit",
-                                ));
+                                return Err(self
+                                    .err(range, "dynamic attributes are not allowed in inherit"));
                             };
                             let sym = Symbol::intern(&name);
                             if model.attrs.contains_key(&sym) {
@@ -545,10 +547,9 @@ impl Lowerer<'_, '_> {
                                 );
                             }
                             let (value, inherited) = match &from {
-                                Some(f) => (
-                                    DefValue::From(shared.clone(), f.clone(), sym, range),
-                                    false,
-                                ),
+                                Some(f) => {
+                                    (DefValue::From(shared.clone(), f.clone(), sym, range), false)
+                                }
                                 None => (DefValue::Var(sym, range), true),
                             };
                             model.insert(
@@ -569,7 +570,9 @@ impl Lowerer<'_, '_> {
 
     fn value_of(&mut self, e: ast::Expr) -> Result<DefValue> {
         match strip_parens(e) {
-            ast::Expr::AttrSet(set) => Ok(DefValue::Nested(self.model(set.syntax(), set.is_rec())?)),
+            ast::Expr::AttrSet(set) => {
+                Ok(DefValue::Nested(self.model(set.syntax(), set.is_rec())?))
+            }
             e => Ok(DefValue::Expr(e)),
         }
     }
@@ -601,7 +604,9 @@ impl Lowerer<'_, '_> {
                     match &mut def.value {
                         DefValue::Nested(m) if !def.inherited => cur = m,
                         _ => {
-                            return Err(self.err(range, format!("attribute '{name}' already defined")));
+                            return Err(
+                                self.err(range, format!("attribute '{name}' already defined"))
+                            );
                         }
                     }
                 }
@@ -625,7 +630,8 @@ impl Lowerer<'_, '_> {
                             if !existing.inherited =>
                         {
                             for key in std::mem::take(&mut from.order) {
-                                let def = from.attrs.remove(&key).expect("ordered keys are present");
+                                let def =
+                                    from.attrs.remove(&key).expect("ordered keys are present");
                                 if into.attrs.contains_key(&key) {
                                     return Err(self.err(
                                         def.range,
@@ -636,7 +642,9 @@ impl Lowerer<'_, '_> {
                             }
                         }
                         _ => {
-                            return Err(self.err(range, format!("attribute '{name}' already defined")));
+                            return Err(
+                                self.err(range, format!("attribute '{name}' already defined"))
+                            );
                         }
                     },
                     None => cur.insert(

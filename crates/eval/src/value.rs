@@ -362,15 +362,15 @@ pub(crate) enum ThunkState {
 impl Thunk {
     /// A thunk for `f x`.
     pub(crate) fn apply(f: Value, x: Value) -> Value {
-        Thunk::new(ThunkState::Apply(Box::new((f, x))))
+        Thunk::make(ThunkState::Apply(Box::new((f, x))))
     }
 
     /// A thunk for `f x y`.
     pub(crate) fn apply2(f: Value, x: Value, y: Value) -> Value {
-        Thunk::new(ThunkState::Apply2(Box::new((f, x, y))))
+        Thunk::make(ThunkState::Apply2(Box::new((f, x, y))))
     }
 
-    pub(crate) fn new(state: ThunkState) -> Value {
+    pub(crate) fn make(state: ThunkState) -> Value {
         Value::Thunk(Rc::new(Thunk {
             state: RefCell::new(state),
         }))

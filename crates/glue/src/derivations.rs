@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use cairn_eval::{Context, DerivationPaths, DerivationRequest};
 use cairn_store::{
-    Derivation, DrvHash, Hash, HashAlgo, IngestionMethod, ModuloError, Output, StoreDir,
-    StorePath, hash_derivation_modulo,
+    Derivation, DrvHash, Hash, HashAlgo, IngestionMethod, ModuloError, Output, StoreDir, StorePath,
+    hash_derivation_modulo,
 };
 
 /// A derivation this evaluation knows.
@@ -140,7 +140,11 @@ impl Registry {
 
     /// The store paths `path` refers to, directly or not, itself included. Only derivations
     /// have known references; sources this evaluation added refer to nothing.
-    fn closure(&mut self, store: &StoreDir, path: &StorePath) -> Result<BTreeSet<StorePath>, String> {
+    fn closure(
+        &mut self,
+        store: &StoreDir,
+        path: &StorePath,
+    ) -> Result<BTreeSet<StorePath>, String> {
         let mut seen = BTreeSet::new();
         let mut todo = vec![path.clone()];
         while let Some(p) = todo.pop() {

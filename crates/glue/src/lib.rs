@@ -72,8 +72,9 @@ impl StoreIo {
         filter: &mut dyn FnMut(&Path) -> bool,
     ) -> Result<String> {
         let hash = match method {
-            IngestionMethod::Recursive => hash_path(HashAlgo::Sha256, Path::new(path), filter)
-                .map(|(h, _)| h),
+            IngestionMethod::Recursive => {
+                hash_path(HashAlgo::Sha256, Path::new(path), filter).map(|(h, _)| h)
+            }
             IngestionMethod::Flat => hash_file(HashAlgo::Sha256, Path::new(path)),
         }
         .map_err(|e| EvalError::other(e.to_string()))?;

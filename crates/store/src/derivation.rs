@@ -126,14 +126,20 @@ impl Derivation {
             };
             let (p, algo, hash) = match out {
                 Output::InputAddressed(p) => (path(p), String::new(), String::new()),
-                Output::Fixed { method, hash, path: p } => (
+                Output::Fixed {
+                    method,
+                    hash,
+                    path: p,
+                } => (
                     path(p),
                     format!("{}{}", method.prefix(), hash.algo()),
                     hash.to_base16(),
                 ),
-                Output::Floating { method, algo } => {
-                    (String::new(), format!("{}{algo}", method.prefix()), String::new())
-                }
+                Output::Floating { method, algo } => (
+                    String::new(),
+                    format!("{}{algo}", method.prefix()),
+                    String::new(),
+                ),
                 Output::Deferred => (String::new(), String::new(), String::new()),
                 Output::Impure { method, algo } => (
                     String::new(),

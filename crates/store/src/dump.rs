@@ -74,7 +74,7 @@ pub fn hash_path(
 pub fn hash_file(algo: HashAlgo, path: &Path) -> io::Result<Hash> {
     let mut h = Hasher::new(algo);
     let mut f = File::open(path).map_err(|e| with_path(e, "opening file", path))?;
-    io::copy(&mut f, &mut h)?;
+    io::copy(&mut f, &mut h).map_err(|e| with_path(e, "reading file", path))?;
     Ok(h.finish())
 }
 
@@ -95,8 +95,15 @@ impl Write for CountingHasher {
     }
 }
 
+/// An error that names the path, worded as Nix words it (`getting status of '/x': No such
+/// file or directory`, without Rust's `(os error 2)`).
 fn with_path(e: io::Error, doing: &str, path: &Path) -> io::Error {
-    io::Error::new(e.kind(), format!("{doing} '{}': {e}", path.display()))
+    let text = e.to_string();
+    let text = match (text.rfind(" (os error "), text.ends_with(')')) {
+        (Some(i), true) => &text[..i],
+        _ => &text,
+    };
+    io::Error::new(e.kind(), format!("{doing} '{}': {text}", path.display()))
 }
 
 #[cfg(test)]
@@ -132,6 +139,16 @@ mod tests {
         assert_eq!(
             h.to_nix32(),
             "03qndbnshz51fid094hkkmfy6wn8vpl6082awkk2dbkb09d98rcg"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let e =
+            hash_path(HashAlgo::Sha256, Path::new("/nonexistent/x"), &mut |_| true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "getting status of '/nonexistent/x': No such file or directory"
         );
     }
 

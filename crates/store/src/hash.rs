@@ -269,8 +269,8 @@ impl Hash {
                 }
             }
         } else if !sri && rest.len() == algo.base32_len() {
-            let decoded = nixbase32::decode(rest, size)
-                .ok_or_else(|| HashError::Base32(rest.to_string()))?;
+            let decoded =
+                nixbase32::decode(rest, size).ok_or_else(|| HashError::Base32(rest.to_string()))?;
             bytes[..size].copy_from_slice(&decoded);
         } else if sri || rest.len() == algo.base64_len() {
             let bad = || {
@@ -316,8 +316,7 @@ fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
-const BASE64_CHARS: &[u8; 64] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_CHARS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base 64 with padding.
 pub fn base64_encode(data: &[u8]) -> String {

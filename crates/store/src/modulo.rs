@@ -64,7 +64,11 @@ pub fn hash_derivation_modulo(
             deferred: false,
         });
     }
-    if drv.outputs.values().any(|o| matches!(o, Output::Impure { .. })) {
+    if drv
+        .outputs
+        .values()
+        .any(|o| matches!(o, Output::Impure { .. }))
+    {
         let impure = Hash::digest(HashAlgo::Sha256, "impure");
         return Ok(DrvHash {
             outputs: drv.outputs.keys().map(|k| (k.clone(), impure)).collect(),
@@ -147,13 +151,7 @@ mod tests {
                 let expected = out.path().unwrap();
                 let computed = match out {
                     Output::Fixed { method, hash, .. } => store
-                        .make_fixed_output_path(
-                            *method,
-                            hash,
-                            &drv.name,
-                            &BTreeSet::new(),
-                            false,
-                        )
+                        .make_fixed_output_path(*method, hash, &drv.name, &BTreeSet::new(), false)
                         .unwrap(),
                     _ => store
                         .make_output_path(name, &masked.outputs[name], &drv.name)

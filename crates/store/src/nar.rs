@@ -135,7 +135,15 @@ mod tests {
             v
         };
         let mut expected = Vec::new();
-        for t in [&b"nix-archive-1"[..], b"(", b"type", b"symlink", b"target", b"ab", b")"] {
+        for t in [
+            &b"nix-archive-1"[..],
+            b"(",
+            b"type",
+            b"symlink",
+            b"target",
+            b"ab",
+            b")",
+        ] {
             expected.extend(expect_token(t));
         }
         assert_eq!(buf, expected);

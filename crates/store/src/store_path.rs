@@ -156,7 +156,11 @@ impl StoreDir {
     pub fn new(dir: &str) -> StoreDir {
         let dir = dir.trim_end_matches('/');
         StoreDir {
-            dir: if dir.is_empty() { "/".into() } else { dir.into() },
+            dir: if dir.is_empty() {
+                "/".into()
+            } else {
+                dir.into()
+            },
         }
     }
 
@@ -243,7 +247,12 @@ impl StoreDir {
             self.make_store_path(&ty, hash, name)
         } else {
             debug_assert!(references.is_empty());
-            let inner = format!("fixed:out:{}{}:{}:", method.prefix(), hash.algo(), hash.to_base16());
+            let inner = format!(
+                "fixed:out:{}{}:{}:",
+                method.prefix(),
+                hash.algo(),
+                hash.to_base16()
+            );
             self.make_store_path("output:out", &Hash::digest(HashAlgo::Sha256, inner), name)
         }
     }

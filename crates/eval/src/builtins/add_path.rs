@@ -62,8 +62,15 @@ pub(super) fn path(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result
         Some(n) => n,
         None => base_name(&path).to_string(),
     };
-    add_path(ev, &path, &name, filter.as_ref(), recursive, sha256.as_deref())
-        .map_err(|e| e.at(span))
+    add_path(
+        ev,
+        &path,
+        &name,
+        filter.as_ref(),
+        recursive,
+        sha256.as_deref(),
+    )
+    .map_err(|e| e.at(span))
 }
 
 fn add_path(

@@ -43,7 +43,11 @@ struct Gathered {
     recursive: Option<bool>,
 }
 
-pub(super) fn derivation_strict(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+pub(super) fn derivation_strict(
+    ev: &mut Evaluator,
+    args: &mut [Value],
+    span: Span,
+) -> Result<Value> {
     let attrs = ev.force_attrs(&args[0])?;
 
     let Some(name_attr) = attrs.get_attr(ev.syms.name) else {
@@ -122,7 +126,10 @@ pub(super) fn derivation_strict(ev: &mut Evaluator, args: &mut [Value], span: Sp
         });
     }
 
-    let paths = ev.io.instantiate_derivation(req).map_err(|e| e.at(name_pos))?;
+    let paths = ev
+        .io
+        .instantiate_derivation(req)
+        .map_err(|e| e.at(name_pos))?;
 
     let mut entries = Vec::with_capacity(1 + paths.outputs.len());
     let drv_path = paths.drv_path;
@@ -189,7 +196,10 @@ fn gather(
                 "outputHash" => g.output_hash = Some(s.clone()),
                 "outputHashAlgo" => g.output_hash_algo = s.clone(),
                 "outputHashMode" => g.recursive = Some(hash_mode(&s)?),
-                "outputs" => g.req.outputs = outputs(s.split_ascii_whitespace())?,
+                "outputs" => {
+                    let names = s.split([' ', '\t', '\n', '\r']).filter(|t| !t.is_empty());
+                    g.req.outputs = outputs(names)?;
+                }
                 _ => {}
             }
             g.req.env.insert(key.to_string(), s);
@@ -377,10 +387,7 @@ mod tests {
         );
         assert!(!b.env.contains_key("z"));
         assert!(!b.env.contains_key("__ignoreNulls"));
-        assert_eq!(
-            seen[0].outputs.iter().collect::<Vec<_>>(),
-            ["dev", "out"]
-        );
+        assert_eq!(seen[0].outputs.iter().collect::<Vec<_>>(), ["dev", "out"]);
     }
 
     #[test]
@@ -438,18 +445,54 @@ mod tests {
     fn bad_derivations_are_errors() {
         for (src, msg) in [
             ("derivationStrict { }", "attribute 'name' missing"),
-            (r#"derivationStrict { name = "a"; }"#, "required attribute 'builder' missing"),
-            (r#"derivationStrict { name = "a"; builder = 1; }"#, "required attribute 'system' missing"),
-            (r#"derivationStrict { name = "a.drv"; builder = 1; system = 1; }"#, "not allowed to end in '.drv'"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; outputs = [ "out" "out" ]; }"#, "duplicate derivation output 'out'"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; outputs = [ ]; }"#, "empty set of outputs"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; outputs = [ "drv" ]; }"#, "invalid derivation output name 'drv'"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; outputHashMode = "x"; }"#, "invalid value 'x' for 'outputHashMode'"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; outputHash = ""; outputs = [ "out" "dev" ]; }"#, "multiple outputs are not supported"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; __contentAddressed = true; }"#, "ca-derivations"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; __structuredAttrs = 15; }"#, "a Boolean was expected"),
-            (r#"derivationStrict { name = "a"; builder = 1; system = 1; x = { }; }"#, "cannot coerce a set to a string"),
-            (r#"derivationStrict { name = "${derivation { name = "b"; builder = "b"; system = "x"; }}"; }"#, "is not allowed to refer to a store path"),
+            (
+                r#"derivationStrict { name = "a"; }"#,
+                "required attribute 'builder' missing",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; }"#,
+                "required attribute 'system' missing",
+            ),
+            (
+                r#"derivationStrict { name = "a.drv"; builder = 1; system = 1; }"#,
+                "not allowed to end in '.drv'",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; outputs = [ "out" "out" ]; }"#,
+                "duplicate derivation output 'out'",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; outputs = [ ]; }"#,
+                "empty set of outputs",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; outputs = [ "drv" ]; }"#,
+                "invalid derivation output name 'drv'",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; outputHashMode = "x"; }"#,
+                "invalid value 'x' for 'outputHashMode'",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; outputHash = ""; outputs = [ "out" "dev" ]; }"#,
+                "multiple outputs are not supported",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; __contentAddressed = true; }"#,
+                "ca-derivations",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; __structuredAttrs = 15; }"#,
+                "a Boolean was expected",
+            ),
+            (
+                r#"derivationStrict { name = "a"; builder = 1; system = 1; x = { }; }"#,
+                "cannot coerce a set to a string",
+            ),
+            (
+                r#"derivationStrict { name = "${derivation { name = "b"; builder = "b"; system = "x"; }}"; }"#,
+                "is not allowed to refer to a store path",
+            ),
         ] {
             let (r, _) = eval(src);
             let e = r.expect_err(src);

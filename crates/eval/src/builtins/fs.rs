@@ -123,7 +123,9 @@ pub(super) fn find_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Resu
     Err(EvalError::new(
         ErrorKind::Throw,
         if ev.options.pure {
-            format!("cannot look up '<{name}>' in pure evaluation mode (use '--impure' to override)")
+            format!(
+                "cannot look up '<{name}>' in pure evaluation mode (use '--impure' to override)"
+            )
         } else {
             format!(
                 "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
@@ -131,4 +133,3 @@ pub(super) fn find_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Resu
         },
     ))
 }
-

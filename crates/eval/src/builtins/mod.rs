@@ -453,7 +453,10 @@ macro_rules! is_type {
 is_type!(is_attrs, Value::Attrs(_));
 is_type!(is_bool, Value::Bool(_));
 is_type!(is_float, Value::Float(_));
-is_type!(is_function, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_));
+is_type!(
+    is_function,
+    Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
+);
 is_type!(is_int, Value::Int(_));
 is_type!(is_list, Value::List(_));
 is_type!(is_null, Value::Null);
@@ -502,7 +505,7 @@ fn bit_xor(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
 }
 
 fn float_to_int(x: f64) -> Result<Value> {
-    if x.is_nan() || x >= 9.223372036854775807e18 || x < -9.223372036854775808e18 {
+    if x.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&x) {
         return Err(EvalError::other(format!(
             "float {} does not fit in an integer",
             crate::print::format_float(x)
@@ -617,9 +620,9 @@ fn list_to_attrs(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Valu
             .cloned()
             .ok_or_else(|| EvalError::other("attribute 'name' missing"))?;
         let name = ev.force_string(&name)?;
-        let attr_ref = set.get_attr(value_sym).ok_or_else(|| {
-            EvalError::other("attribute 'value' missing")
-        })?;
+        let attr_ref = set
+            .get_attr(value_sym)
+            .ok_or_else(|| EvalError::other("attribute 'value' missing"))?;
         entries.push(Attr {
             name: Symbol::intern(name.as_str()),
             pos: attr_ref.pos,
@@ -639,11 +642,7 @@ fn map_attrs(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
         .map(|x| Attr {
             name: x.name,
             pos: Span::NONE,
-            value: Thunk::apply2(
-                f.clone(),
-                Value::string(x.name.as_str()),
-                x.value.clone(),
-            ),
+            value: Thunk::apply2(f.clone(), Value::string(x.name.as_str()), x.value.clone()),
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -839,9 +838,7 @@ fn foldl(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
 fn gen_list(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
     let n = ev.force_int(&args[1])?;
     if n < 0 {
-        return Err(EvalError::other(format!(
-            "cannot create list of size {n}"
-        )));
+        return Err(EvalError::other(format!("cannot create list of size {n}")));
     }
     let f = args[0].clone();
     Ok(Value::list(

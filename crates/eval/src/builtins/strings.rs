@@ -426,7 +426,10 @@ pub(super) fn get_context(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Re
                     Value::list(outs.into_iter().map(Value::string).collect()),
                 ));
             }
-            attr(Symbol::intern(&p), Value::attrs(Attrs::from_unsorted(fields)))
+            attr(
+                Symbol::intern(&p),
+                Value::attrs(Attrs::from_unsorted(fields)),
+            )
         })
         .collect();
     Ok(Value::attrs(Attrs::from_unsorted(entries)))

@@ -57,8 +57,8 @@ struct XmlWriter {
     ctx: Context,
     /// The `drvPath`s of the derivations printed so far.
     drvs_seen: FxHashSet<String>,
-    /// The sets and lists being printed, innermost last: one met inside itself would be
-    /// printed forever (Nix overflows its stack).
+    /// The sets (not derivations) and lists being printed, innermost last: one met inside
+    /// itself would be printed forever (Nix overflows its stack).
     ancestors: Vec<usize>,
 }
 
@@ -119,24 +119,28 @@ impl XmlWriter {
         ]
     }
 
-    /// Runs `f` on the contents of the set or list at `ptr`, one level deeper in the
-    /// evaluator's depth limit.
+    /// Runs `f` on the contents of a set or list, one level deeper in the evaluator's depth
+    /// limit. `ptr` identifies a set or list that cannot be printed inside itself.
     fn nested(
         &mut self,
         ev: &mut Evaluator,
-        ptr: usize,
+        ptr: Option<usize>,
         f: impl FnOnce(&mut Self, &mut Evaluator) -> Result<()>,
     ) -> Result<()> {
-        if self.ancestors.contains(&ptr) {
-            return Err(EvalError::new(
-                ErrorKind::StackOverflow,
-                "stack overflow (possible infinite recursion)",
-            ));
+        if let Some(ptr) = ptr {
+            if self.ancestors.contains(&ptr) {
+                return Err(EvalError::new(
+                    ErrorKind::StackOverflow,
+                    "stack overflow (possible infinite recursion)",
+                ));
+            }
         }
         ev.enter()?;
-        self.ancestors.push(ptr);
+        self.ancestors.extend(ptr);
         let r = f(self, ev);
-        self.ancestors.pop();
+        if ptr.is_some() {
+            self.ancestors.pop();
+        }
         ev.depth -= 1;
         r
     }
@@ -158,9 +162,21 @@ impl XmlWriter {
                 self.empty("float", &[("value", crate::print::format_float(*f))]);
             }
             Value::Attrs(a) => {
-                self.nested(ev, Rc::as_ptr(a) as usize, |w, ev| w.attrs_value(ev, a))?
+                // A derivation met again is `<repeated />`, so only other sets can cycle.
+                let drv = ev.is_derivation(a)?;
+                let ptr = (!drv).then_some(Rc::as_ptr(a) as usize);
+                self.nested(ev, ptr, |w, ev| {
+                    if drv {
+                        w.derivation(ev, a)
+                    } else {
+                        w.open("attrs", &[]);
+                        w.attr_list(ev, a)?;
+                        w.close();
+                        Ok(())
+                    }
+                })?
             }
-            Value::List(l) => self.nested(ev, Rc::as_ptr(l) as usize, |w, ev| {
+            Value::List(l) => self.nested(ev, Some(Rc::as_ptr(l) as usize), |w, ev| {
                 w.open("list", &[]);
                 for item in l.iter() {
                     w.value(ev, item)?;
@@ -207,14 +223,8 @@ impl XmlWriter {
         Ok(())
     }
 
-    /// A set: a derivation, or `<attrs>`.
-    fn attrs_value(&mut self, ev: &mut Evaluator, a: &Attrs) -> Result<()> {
-        if !ev.is_derivation(a)? {
-            self.open("attrs", &[]);
-            self.attr_list(ev, a)?;
-            self.close();
-            return Ok(());
-        }
+    /// A derivation: its attributes the first time its `drvPath` is met, else `<repeated />`.
+    fn derivation(&mut self, ev: &mut Evaluator, a: &Attrs) -> Result<()> {
         let mut attrs = Vec::new();
         let mut drv_path = String::new();
         for name in ["drvPath", "outPath"] {
@@ -263,5 +273,97 @@ fn escape(s: &str, out: &mut String) {
             '\n' => out.push_str("&#xA;"),
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Evaluator, Options, StdIo};
+
+    fn eval(expr: &str) -> String {
+        let mut ev = Evaluator::new(Box::new(StdIo), Options::default());
+        let v = ev.eval_source("«test»", expr, "/tmp/xt").unwrap();
+        let v = ev.force_deep(&v).unwrap();
+        crate::print::print_value(&v)
+    }
+
+    // Expected values are what Nix 2.8 gives.
+    #[test]
+    fn to_xml_builtin() {
+        assert_eq!(
+            eval("builtins.toXML { a = \"s\"; }"),
+            r#""<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <attrs>\n    <attr name=\"a\">\n      <string value=\"s\" />\n    </attr>\n  </attrs>\n</expr>\n""#
+        );
+        let expr = r#"builtins.toXML [ 1.5 0.1 1.0e20 "a<b>&\"c'\n\td" ./x null true
+            { type = "derivation"; drvPath = "/nix/store/x.drv"; outPath = "/nix/store/y"; }
+            { type = "derivation"; drvPath = "/nix/store/x.drv"; } builtins.add (args@{z}: z) ]"#;
+        assert_eq!(
+            eval(expr),
+            r#""<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <list>\n    <float value=\"1.5\" />\n    <float value=\"0.1\" />\n    <float value=\"1e+20\" />\n    <string value=\"a&lt;b&gt;&amp;&quot;c'&#xA;\td\" />\n    <path value=\"/tmp/xt/x\" />\n    <null />\n    <bool value=\"true\" />\n    <derivation drvPath=\"/nix/store/x.drv\" outPath=\"/nix/store/y\">\n      <attr name=\"drvPath\">\n        <string value=\"/nix/store/x.drv\" />\n      </attr>\n      <attr name=\"outPath\">\n        <string value=\"/nix/store/y\" />\n      </attr>\n      <attr name=\"type\">\n        <string value=\"derivation\" />\n      </attr>\n    </derivation>\n    <derivation drvPath=\"/nix/store/x.drv\">\n      <repeated />\n    </derivation>\n    <unevaluated />\n    <function>\n      <attrspat name=\"args\">\n        <attr name=\"z\" />\n      </attrspat>\n    </function>\n  </list>\n</expr>\n""#
+        );
+    }
+
+    #[test]
+    fn to_xml_builtin_keeps_context() {
+        let expr = r#"builtins.getContext (builtins.toXML [ (builtins.appendContext "a"
+            { "/nix/store/00000000000000000000000000000000-x" = { path = true; }; }) ])"#;
+        assert_eq!(
+            eval(expr),
+            r#"{ "/nix/store/00000000000000000000000000000000-x" = { path = true; }; }"#
+        );
+    }
+
+    #[test]
+    fn xml_with_locations() {
+        // An expression that is not a file shows its text as the path.
+        let text = "{ f = { a, b ? 1, ... }@args: a;\n  g = x: x; }";
+        let path = "{ f = { a, b ? 1, ... }@args: a;&#xA;  g = x: x; }";
+        let mut ev = Evaluator::new(Box::new(StdIo), Options::default());
+        let v = ev.eval_source("«string»", text, "/").unwrap();
+        let v = ev.force_deep(&v).unwrap();
+        let want = format!(
+            r#"<?xml version='1.0' encoding='utf-8'?>
+<expr>
+  <attrs>
+    <attr column="3" line="1" name="f" path="{path}">
+      <function column="7" line="1" path="{path}">
+        <attrspat ellipsis="1" name="args">
+          <attr name="a" />
+          <attr name="b" />
+        </attrspat>
+      </function>
+    </attr>
+    <attr column="3" line="2" name="g" path="{path}">
+      <function column="7" line="2" path="{path}">
+        <varpat name="x" />
+      </function>
+    </attr>
+  </attrs>
+</expr>"#
+        );
+        assert_eq!(ev.to_xml_string(&v, true).unwrap(), want);
+        assert!(!ev.to_xml_string(&v, false).unwrap().contains("line="));
+    }
+
+    #[test]
+    fn a_derivation_inside_itself_is_repeated() {
+        assert_eq!(
+            eval(
+                r#"builtins.toXML (let d = { type = "derivation"; drvPath = "/x"; self = d; }; in d)"#
+            ),
+            r#""<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <derivation drvPath=\"/x\">\n    <attr name=\"drvPath\">\n      <string value=\"/x\" />\n    </attr>\n    <attr name=\"self\">\n      <derivation drvPath=\"/x\">\n        <repeated />\n      </derivation>\n    </attr>\n    <attr name=\"type\">\n      <string value=\"derivation\" />\n    </attr>\n  </derivation>\n</expr>\n""#
+        );
+    }
+
+    #[test]
+    fn a_set_inside_itself_is_an_error() {
+        let mut ev = Evaluator::new(Box::new(StdIo), Options::default());
+        let r = ev.eval_source(
+            "«test»",
+            "builtins.toXML (let x = { inherit x; }; in x)",
+            "/",
+        );
+        let r = r.and_then(|v| ev.force_deep(&v));
+        assert!(r.unwrap_err().message.contains("stack overflow"));
     }
 }

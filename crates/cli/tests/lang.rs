@@ -12,7 +12,8 @@
 //! path is written `/pwd` in expected output, so it does not depend on where the checkout is.
 //!
 //! A case that does not pass yet goes to `tests/lang/notyetpassing/`, where it must still fail,
-//! so a fix is noticed. Every `.nix` file under `examples/` must parse too.
+//! so a fix is noticed. Every `.nix` file under `examples/` must parse too, and every
+//! `default.nix` there must evaluate.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -201,7 +202,21 @@ fn example_trials() -> Vec<Trial> {
                 .unwrap_or(&file)
                 .display()
                 .to_string();
-            Trial::test(format!("examples::{name}"), move || parse_okay(&file))
+            Trial::test(format!("examples::{name}"), move || {
+                parse_okay(&file)?;
+                // A `default.nix` is an entry point: it must evaluate, deeply.
+                if file.file_name().is_some_and(|n| n == "default.nix") {
+                    let out = cairn_eval(&file);
+                    if out.status.code() != Some(0) {
+                        return Err(format!(
+                            "`cairn eval` failed:\n{}",
+                            String::from_utf8_lossy(&out.stderr)
+                        )
+                        .into());
+                    }
+                }
+                Ok(())
+            })
         })
         .collect()
 }

@@ -55,13 +55,16 @@ impl Evaluator {
         }
     }
 
+    #[inline]
     pub(crate) fn force_thunk(&mut self, t: &Rc<Thunk>) -> Result<Value> {
-        {
-            let state = t.state.borrow();
-            if let ThunkState::Done(v) = &*state {
-                return Ok(v.clone());
-            }
+        if let ThunkState::Done(v) = &*t.state.borrow() {
+            return Ok(v.clone());
         }
+        self.force_thunk_slow(t)
+    }
+
+    #[inline(never)]
+    fn force_thunk_slow(&mut self, t: &Rc<Thunk>) -> Result<Value> {
         let state = std::mem::replace(&mut *t.state.borrow_mut(), ThunkState::Blackhole);
         let result = match &state {
             ThunkState::Expr(e, env) => self.eval_deep(e, env),
@@ -842,6 +845,9 @@ impl Evaluator {
     /// Nix's `==`. `top` is false inside lists and sets, where two references to the same value
     /// are equal without looking (so a function is equal to itself there, as in Nix).
     pub(crate) fn equal(&mut self, a: &Value, b: &Value, top: bool) -> Result<bool> {
+        if let Some(eq) = quick_equal(a, b) {
+            return Ok(eq);
+        }
         if !top && same_value(a, b) {
             return Ok(true);
         }
@@ -1127,6 +1133,46 @@ pub(crate) fn as_float(v: &Value) -> f64 {
         Value::Float(f) => *f,
         _ => 0.0,
     }
+}
+
+/// Equality of two evaluated scalars (looking through forced thunks) without cloning anything;
+/// `None` when either is not an evaluated number, Boolean or null.
+#[inline]
+fn quick_equal(a: &Value, b: &Value) -> Option<bool> {
+    #[derive(Clone, Copy)]
+    enum S {
+        I(i64),
+        F(f64),
+        B(bool),
+        N,
+    }
+    fn scalar(v: &Value) -> Option<S> {
+        match v {
+            Value::Int(i) => Some(S::I(*i)),
+            Value::Float(f) => Some(S::F(*f)),
+            Value::Bool(b) => Some(S::B(*b)),
+            Value::Null => Some(S::N),
+            Value::Thunk(t) => match &*t.state.try_borrow().ok()? {
+                ThunkState::Done(v) => match v {
+                    Value::Int(i) => Some(S::I(*i)),
+                    Value::Float(f) => Some(S::F(*f)),
+                    Value::Bool(b) => Some(S::B(*b)),
+                    Value::Null => Some(S::N),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    Some(match (scalar(a)?, scalar(b)?) {
+        (S::I(x), S::I(y)) => x == y,
+        (S::I(x), S::F(y)) | (S::F(y), S::I(x)) => x as f64 == y,
+        (S::F(x), S::F(y)) => x == y,
+        (S::B(x), S::B(y)) => x == y,
+        (S::N, S::N) => true,
+        _ => false,
+    })
 }
 
 /// Whether two values are the same object (Nix compares by reference before comparing by value

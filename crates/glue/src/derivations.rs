@@ -8,7 +8,9 @@
 //! modulo, because the derivations that depend on it need that hash. A `.drv` that this
 //! evaluation did not make is read from the store directory on disk when it is needed.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use cairn_eval::{Context, DerivationPaths, DerivationRequest};
 use cairn_store::{

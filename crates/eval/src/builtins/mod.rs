@@ -750,8 +750,9 @@ fn elem_at(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
 
 fn elem(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
     let l = ev.force_list(&args[1])?;
+    let needle = ev.force(&args[0])?;
     for item in l.iter() {
-        if ev.equal(&args[0], item, true)? {
+        if ev.equal(&needle, item, true)? {
             return Ok(Value::Bool(true));
         }
     }

@@ -65,7 +65,8 @@ pub(crate) struct EvalArgs {
     #[arg(long)]
     show_trace: bool,
 
-    /// Refuse `getEnv`, `currentTime` and the search path, as flakes evaluate.
+    /// Evaluate purely, as flakes are: `getEnv` gives "", `currentTime` does not exist and
+    /// `<...>` lookups are errors.
     #[arg(long)]
     pure_eval: bool,
 }

@@ -168,7 +168,7 @@ impl Evaluator {
                 items.iter().map(|i| self.delay(i, env)).collect(),
             )),
             Expr::WithVar { name, withs, span } => self.eval_with_var(*name, withs, *span, env),
-            Expr::HasAttr { expr, path } => {
+            Expr::HasAttr { expr, path, span } => {
                 let mut v = self.eval(expr, env)?;
                 let last = path.len() - 1;
                 for (i, key) in path.iter().enumerate() {
@@ -176,7 +176,7 @@ impl Evaluator {
                         return Ok(Value::Bool(false));
                     };
                     let a = a.clone();
-                    let name = self.attr_name(key, env)?;
+                    let name = self.attr_name(key, env).map_err(|e| e.at(*span))?;
                     match a.get(name) {
                         // The value of the last attribute is not needed: `?` does not force it.
                         Some(_) if i == last => return Ok(Value::Bool(true)),
@@ -788,11 +788,11 @@ impl Evaluator {
     pub(crate) fn arith(&mut self, op: BinOp, l: &Value, r: &Value, span: Span) -> Result<Value> {
         let l = self.force(l)?;
         let r = self.force(r)?;
-        let name = match op {
-            BinOp::Add => "add",
-            BinOp::Sub => "subtract",
-            BinOp::Mul => "multiply",
-            _ => "divide",
+        let (name, verb) = match op {
+            BinOp::Add => ("add", "adding"),
+            BinOp::Sub => ("subtract", "subtracting"),
+            BinOp::Mul => ("multiply", "multiplying"),
+            _ => ("divide", "dividing"),
         };
         match (&l, &r) {
             (Value::Int(a), Value::Int(b)) => {
@@ -809,7 +809,7 @@ impl Evaluator {
                     }
                 };
                 res.map(Value::Int).ok_or_else(|| {
-                    EvalError::other(format!("integer overflow in {name}ing {a} and {b}")).at(span)
+                    EvalError::other(format!("integer overflow in {verb} {a} and {b}")).at(span)
                 })
             }
             (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {

@@ -37,6 +37,7 @@ pub(crate) enum Expr {
     HasAttr {
         expr: ExprRef,
         path: Box<[AttrKey]>,
+        span: Span,
     },
     Apply {
         f: ExprRef,

@@ -211,7 +211,7 @@ impl Lowerer<'_, '_> {
             ast::Expr::HasAttr(h) => {
                 let expr = self.opt_expr(h.expr(), range)?;
                 let path = self.attrpath(h.attrpath(), range)?;
-                Rc::new(Expr::HasAttr { expr, path })
+                Rc::new(Expr::HasAttr { expr, path, span })
             }
             ast::Expr::IfElse(i) => Rc::new(Expr::If {
                 cond: self.opt_expr(i.condition(), range)?,

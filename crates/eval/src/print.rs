@@ -17,6 +17,14 @@ pub fn print_value(v: &Value) -> String {
 }
 
 fn print_into(v: &Value, out: &mut String, seen: &mut FxHashSet<usize>) {
+    print_value_in(v, None, out, seen);
+}
+
+/// `cell` identifies the place the value is stored when it was reached through a thunk: Nix
+/// keeps lists of one or two elements inline in that place, so such a list is "the same" only
+/// when reached through the same place, while longer lists and sets are the same when their
+/// contents are.
+fn print_value_in(v: &Value, cell: Option<usize>, out: &mut String, seen: &mut FxHashSet<usize>) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -27,11 +35,18 @@ fn print_into(v: &Value, out: &mut String, seen: &mut FxHashSet<usize>) {
         Value::String(s) => escape_string(s.as_str(), out),
         Value::Path(p) => out.push_str(p),
         Value::List(l) => {
-            // Nix keeps lists of one or two elements inline in the value, so only longer lists
-            // can be seen twice.
-            if l.len() > 2 && !seen.insert(Rc::as_ptr(l) as usize) {
-                out.push_str("«repeated»");
-                return;
+            let id = if l.len() > 2 {
+                Some(Rc::as_ptr(l) as usize)
+            } else if l.is_empty() {
+                None
+            } else {
+                cell
+            };
+            if let Some(id) = id {
+                if !seen.insert(id) {
+                    out.push_str("«repeated»");
+                    return;
+                }
             }
             out.push('[');
             for item in l.iter() {
@@ -59,7 +74,7 @@ fn print_into(v: &Value, out: &mut String, seen: &mut FxHashSet<usize>) {
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),
         Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
         Value::Thunk(t) => match &*t.state.borrow() {
-            ThunkState::Done(v) => print_into(v, out, seen),
+            ThunkState::Done(v) => print_value_in(v, Some(Rc::as_ptr(t) as usize), out, seen),
             _ => out.push_str("<CODE>"),
         },
     }

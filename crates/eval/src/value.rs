@@ -165,9 +165,12 @@ pub struct Attr {
     pub value: Value,
 }
 
+/// Sets with at most this many attributes are searched linearly and keep no key array.
+const SMALL: usize = 8;
+
 /// An attribute set: attributes sorted by symbol, so lookups are binary searches over integers
-/// and unions are merges. The symbols are also kept in a dense array of their own, so a search
-/// in a large set touches few cache lines. Name order (for printing and `attrNames`) is computed
+/// and unions are merges. The symbols of a large set are also kept in a dense array of their own,
+/// so a search touches few cache lines. Name order (for printing and `attrNames`) is computed
 /// when asked.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
@@ -182,7 +185,7 @@ impl Attrs {
 
     pub fn with_capacity(n: usize) -> Attrs {
         Attrs {
-            keys: Vec::with_capacity(n),
+            keys: Vec::new(),
             entries: Vec::with_capacity(n),
         }
     }
@@ -203,7 +206,11 @@ impl Attrs {
 
     fn build(entries: Vec<Attr>) -> Attrs {
         Attrs {
-            keys: entries.iter().map(|a| a.name).collect(),
+            keys: if entries.len() > SMALL {
+                entries.iter().map(|a| a.name).collect()
+            } else {
+                Vec::new()
+            },
             entries,
         }
     }
@@ -227,12 +234,10 @@ impl Attrs {
     }
 
     pub fn get_attr(&self, name: Symbol) -> Option<&Attr> {
-        let k = &self.keys;
-        let i = if k.len() <= 8 {
-            k.iter().position(|s| *s == name)?
-        } else {
-            k.binary_search(&name).ok()?
-        };
+        if self.keys.is_empty() {
+            return self.entries.iter().find(|a| a.name == name);
+        }
+        let i = self.keys.binary_search(&name).ok()?;
         Some(&self.entries[i])
     }
 
@@ -258,11 +263,16 @@ impl Attrs {
 
     /// Inserts or replaces an attribute.
     pub fn insert(&mut self, attr: Attr) {
-        match self.keys.binary_search(&attr.name) {
+        match self.entries.binary_search_by_key(&attr.name, |a| a.name) {
             Ok(i) => self.entries[i] = attr,
             Err(i) => {
-                self.keys.insert(i, attr.name);
+                if !self.keys.is_empty() {
+                    self.keys.insert(i, attr.name);
+                }
                 self.entries.insert(i, attr);
+                if self.keys.is_empty() && self.entries.len() > SMALL {
+                    self.keys = self.entries.iter().map(|a| a.name).collect();
+                }
             }
         }
     }

@@ -86,6 +86,12 @@ pub(super) fn find_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Resu
     let search = ev.force_list(&args[0])?;
     let name = ev.force_string(&args[1])?;
     let name = name.as_str();
+    if ev.options.pure {
+        return Err(EvalError::new(
+            ErrorKind::Throw,
+            format!("cannot look up '<{name}>' in pure evaluation mode"),
+        ));
+    }
     for entry in search.iter() {
         let e = ev.force_attrs(entry)?;
         let prefix = match e.get_str("prefix") {

@@ -183,14 +183,10 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
     add("nixVersion", Value::string("2.8.0"));
     add("storeDir", Value::string("/nix/store"));
     add("currentSystem", Value::string(ev.options.system.clone()));
-    add(
-        "currentTime",
-        Value::Int(if ev.options.pure {
-            0
-        } else {
-            ev.io.current_time()
-        }),
-    );
+    // Pure evaluation has no clock: `builtins.currentTime` does not exist there, as in Nix.
+    if !ev.options.pure {
+        add("currentTime", Value::Int(ev.io.current_time()));
+    }
     let nix_path = ev
         .options
         .search_path

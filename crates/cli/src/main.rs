@@ -5,6 +5,7 @@
 //! Commands run on a thread with a large stack, so deeply nested input is bounded by the
 //! parser's nesting limit and not by the size of the main thread's stack.
 
+mod alloc;
 mod diagnostics;
 mod eval;
 mod globals;
@@ -14,10 +15,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-// Parsing and evaluation allocate many small objects; mimalloc serves them markedly faster than
-// the system allocator.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 
 /// Reproducible container images from Nix expressions.
 #[derive(Debug, Parser)]

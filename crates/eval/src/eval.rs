@@ -123,6 +123,7 @@ impl Evaluator {
                 let a = self.delay(arg, env);
                 self.apply(fv, a, *span)
             }
+            Expr::Call { f, args, span } => self.eval_call(f, args, *span, env),
             Expr::Select {
                 expr,
                 path,
@@ -249,6 +250,34 @@ impl Evaluator {
             }
             Expr::CurPos(span) => Ok(self.pos_value(*span)),
         }
+    }
+
+    fn eval_call(
+        &mut self,
+        f: &ExprRef,
+        args: &[ExprRef],
+        span: Span,
+        env: &Rc<Env>,
+    ) -> Result<Value> {
+        let mut fv = self.eval(f, env)?;
+        let mut i = 0;
+        while i < args.len() {
+            if let Value::PrimOp(op) = &fv {
+                let n = op.arity as usize;
+                if n <= args.len() - i {
+                    let op = *op;
+                    let mut a: SmallVec<[Value; 4]> =
+                        args[i..i + n].iter().map(|x| self.delay(x, env)).collect();
+                    fv = self.call_primop(op, &mut a, span)?;
+                    i += n;
+                    continue;
+                }
+            }
+            let a = self.delay(&args[i], env);
+            fv = self.apply(fv, a, span)?;
+            i += 1;
+        }
+        Ok(fv)
     }
 
     /// The forced value of a variable, with one reference count taken.

@@ -44,6 +44,13 @@ pub(crate) enum Expr {
         arg: ExprRef,
         span: Span,
     },
+    /// `f a b ...`: a built-in taking that many arguments is called at once, without partial
+    /// applications in between.
+    Call {
+        f: ExprRef,
+        args: Box<[ExprRef]>,
+        span: Span,
+    },
     Lambda(Rc<LambdaIr>),
     /// `let`: a scope of `bindings.len()` slots around `body`.
     Let {

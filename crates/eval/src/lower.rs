@@ -190,9 +190,28 @@ impl Lowerer<'_, '_> {
                 }
             }
             ast::Expr::Apply(a) => {
-                let f = self.opt_expr(a.lambda(), range)?;
-                let arg = self.opt_expr(a.argument(), range)?;
-                Rc::new(Expr::Apply { f, arg, span })
+                // `f a b c` is a chain of applications; gather it into one call.
+                let mut args = vec![a.argument()];
+                let mut head = a.lambda();
+                while let Some(ast::Expr::Apply(inner)) = &head {
+                    args.push(inner.argument());
+                    head = inner.lambda();
+                }
+                let f = self.opt_expr(head, range)?;
+                let mut lowered = Vec::with_capacity(args.len());
+                for arg in args.into_iter().rev() {
+                    lowered.push(self.opt_expr(arg, range)?);
+                }
+                if lowered.len() == 1 {
+                    let arg = lowered.pop().expect("one argument");
+                    Rc::new(Expr::Apply { f, arg, span })
+                } else {
+                    Rc::new(Expr::Call {
+                        f,
+                        args: lowered.into(),
+                        span,
+                    })
+                }
             }
             ast::Expr::Select(s) => {
                 let expr = self.opt_expr(s.expr(), range)?;
@@ -201,6 +220,15 @@ impl Lowerer<'_, '_> {
                     Some(d) => Some(self.expr(&d)?),
                     None => None,
                 };
+                // `builtins.length` and the like: a global set's attributes are known now.
+                if let (Expr::Const(Value::Attrs(set)), [AttrKey::Static(name)]) = (&*expr, &*path)
+                {
+                    if let Some(v) = set.get(*name) {
+                        if !matches!(v, Value::Thunk(_)) {
+                            return Ok(Rc::new(Expr::Const(v.clone())));
+                        }
+                    }
+                }
                 Rc::new(Expr::Select {
                     expr,
                     path,

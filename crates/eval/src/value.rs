@@ -3,7 +3,6 @@
 //! they are being forced.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::fmt;
 use std::rc::Rc;
 
@@ -126,8 +125,87 @@ impl Value {
 
 /// The string context: which store paths a string refers to, in Nix's encoding (`/nix/store/x`
 /// for a plain path, `=/nix/store/x.drv` for a derivation and its closure, `!out!/nix/store/x.drv`
-/// for one output of a derivation).
-pub type Context = BTreeSet<Box<str>>;
+/// for one output of a derivation). A sorted set without duplicates, kept in a vector: most
+/// contexts have one or two elements, and the elements are shared between the strings that
+/// carry them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Context(Vec<Rc<str>>);
+
+impl Context {
+    pub fn new() -> Context {
+        Context(Vec::new())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The elements, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Rc<str>> {
+        self.0.iter()
+    }
+
+    pub fn contains(&self, element: &str) -> bool {
+        self.0.binary_search_by(|e| (**e).cmp(element)).is_ok()
+    }
+
+    /// Adds an element; returns whether it was new.
+    pub fn insert(&mut self, element: impl Into<Rc<str>>) -> bool {
+        let element = element.into();
+        match self.0.binary_search(&element) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, element);
+                true
+            }
+        }
+    }
+}
+
+impl<T: Into<Rc<str>>> Extend<T> for Context {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        let before = self.0.len();
+        self.0.extend(iter.into_iter().map(Into::into));
+        if self.0.len() != before {
+            self.0.sort_unstable();
+            self.0.dedup();
+        }
+    }
+}
+
+impl<T: Into<Rc<str>>> FromIterator<T> for Context {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Context {
+        let mut c = Context::new();
+        c.extend(iter);
+        c
+    }
+}
+
+impl<T: Into<Rc<str>>, const N: usize> From<[T; N]> for Context {
+    fn from(items: [T; N]) -> Context {
+        items.into_iter().collect()
+    }
+}
+
+impl IntoIterator for Context {
+    type Item = Rc<str>;
+    type IntoIter = std::vec::IntoIter<Rc<str>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Context {
+    type Item = &'a Rc<str>;
+    type IntoIter = std::slice::Iter<'a, Rc<str>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
 
 /// A string and its context.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -450,7 +450,7 @@ pub(super) fn append_context(ev: &mut Evaluator, args: &mut [Value], _: Span) ->
         if let Some(v) = info.get_str("path") {
             let v = v.clone();
             if ev.force_bool(&v)? {
-                ctx.insert(path.into());
+                ctx.insert(path);
             }
         }
         if let Some(v) = info.get_str("allOutputs") {
@@ -461,7 +461,7 @@ pub(super) fn append_context(ev: &mut Evaluator, args: &mut [Value], _: Span) ->
                         "tried to add all-outputs context of {path}, which is not a derivation, to a string"
                     )));
                 }
-                ctx.insert(format!("={path}").into());
+                ctx.insert(format!("={path}"));
             }
         }
         if let Some(v) = info.get_str("outputs") {
@@ -474,7 +474,7 @@ pub(super) fn append_context(ev: &mut Evaluator, args: &mut [Value], _: Span) ->
             }
             for o in outs.iter() {
                 let o = ev.force_string(o)?;
-                ctx.insert(format!("!{}!{path}", o.as_str()).into());
+                ctx.insert(format!("!{}!{path}", o.as_str()));
             }
         }
     }

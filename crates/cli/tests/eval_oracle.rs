@@ -1,22 +1,27 @@
 //! Differential tests of evaluation against real Nix: an expression is evaluated by
 //! `cairn eval --strict -E` and by `nix-instantiate --eval --strict -E`, and the two must agree on
-//! whether it succeeds and, when it does, print the same bytes.
+//! whether it evaluates and, when it does, print the same bytes.
 //!
-//! - `eval_oracle/corpus.nix-list`: hand-written expressions over the whole language and the
-//!   pure builtins, one per block, blocks separated by a line `---`. Some must fail: for those
-//!   only the verdict is compared, never the message.
-//! - `eval_oracle/known-differences.txt`, in the same format: expressions on which cairn is known
-//!   to differ from Nix, each with both outputs and a diagnosis in comments. They must still
-//!   differ, so that a fix is noticed (the case then moves to the corpus).
-//! - Random well-typed expressions (proptest): numbers, strings with escapes, indented strings,
-//!   lists, sets, `if`, `let`, `with`, functions and the builtins over them, batched into one
-//!   list so that each side runs once per case.
+//! The cases are data in `tests/eval_oracle/`, one expression per block, blocks separated by a
+//! line `---` (a block of only comments is a note):
+//!
+//! - `corpus.nix-list`: hand-written expressions over the whole language and the pure builtins
+//!   that evaluate. They run as one list, one process per program; only when the two outputs
+//!   differ does each case run alone, to name every case that differs.
+//! - `errors.nix-list`: expressions whose evaluation fails in Nix; cairn must fail too, with
+//!   exit 1 (the messages are not compared). Each runs alone, `WORKERS` at a time, since a
+//!   failure would end a list.
+//! - `known-differences.txt`: expressions on which cairn is known to differ from Nix, each with
+//!   both outputs and a diagnosis in comments. They must still differ, so that a fix is noticed
+//!   (the case then moves to one of the files above).
+//!
+//! Besides, random well-typed expressions (proptest) over numbers, strings with escapes,
+//! indented strings, lists, sets, `if`, `let`, `with`, functions and the builtins over them run
+//! as one list per case, kept clear of the known differences.
 //!
 //! Both programs run in the same empty temporary folder with `HOME=/fake-home`, `NIX_PATH`
-//! unset and `NIX_REMOTE=dummy://`. Corpus cases run one per process, a few at a time: one list
-//! of them all would let a single failure hide the rest, and would change where `«repeated»`
-//! is printed. Nix is required (Debian's `nix-bin`; the test script installs it): without it
-//! these tests fail, as the parser's oracle test does.
+//! unset and `NIX_REMOTE=dummy://`. Nix is required (Debian's `nix-bin`; `scripts/test.sh`
+//! installs it): without it these tests fail, as the parser's oracle test does.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 
-/// Corpus cases evaluated at once: each is two short processes that mostly wait.
+/// Cases evaluated alone at the same time: each is two short processes that mostly wait.
 const WORKERS: usize = 4;
 
 fn data_dir() -> PathBuf {
@@ -340,7 +345,8 @@ fn known_differences_still_differ() {
 
 /// Generators of closed, well-typed expressions that evaluate without error in both programs:
 /// divisors are non-zero literals, integers stay far from overflow (products have a literal
-/// factor), and nothing touches a known difference (no attribute named `if`, no `.` in a regular expression).
+/// factor), and nothing touches a known difference (no attribute named `if` or containing `$`,
+/// no `substring` or regular expression over non-ASCII text, no `.` in a regular expression).
 mod generate {
     use proptest::prelude::*;
     use proptest::sample::select;
@@ -377,24 +383,21 @@ mod generate {
         }
     }
 
+    /// An integer literal, in parentheses when negative.
+    fn int_literal(n: i64) -> String {
+        if n < 0 {
+            format!("({n})")
+        } else {
+            n.to_string()
+        }
+    }
+
     fn small_int() -> impl Strategy<Value = String> + Clone {
-        (-20i64..=20).prop_map(|n| {
-            if n < 0 {
-                format!("({n})")
-            } else {
-                n.to_string()
-            }
-        })
+        (-20i64..=20).prop_map(int_literal)
     }
 
     fn divisor() -> impl Strategy<Value = String> + Clone {
-        prop_oneof![(1i64..=9), (-9i64..=-1)].prop_map(|n| {
-            if n < 0 {
-                format!("({n})")
-            } else {
-                n.to_string()
-            }
-        })
+        prop_oneof![(1i64..=9), (-9i64..=-1)].prop_map(int_literal)
     }
 
     /// A float literal in one of the forms Nix reads: `12.5`, `.5`, `3.`, `1.5e-3`, `2.0E+4`.
@@ -568,32 +571,35 @@ mod generate {
         let new_int = prop_oneof![
             1 => int.clone(),
             3 => prop_oneof![
-            (int.clone(), int.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
-            (int.clone(), int.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
-            (int.clone(), small_int()).prop_map(|(a, b)| format!("({a} * {b})")),
-            (int.clone(), divisor()).prop_map(|(a, b)| format!("({a} / {b})")),
-            (int.clone(), divisor()).prop_map(|(a, b)| format!("(builtins.div {a} {b})")),
-            int.clone().prop_map(|a| format!("(-{a})")),
-            (select(&["bitAnd", "bitOr", "bitXor"][..]), int.clone(), int.clone())
-                .prop_map(|(f, a, b)| format!("(builtins.{f} {a} {b})")),
-            list.clone().prop_map(|l| format!("(builtins.length {l})")),
-            (string.clone(), string.clone()).prop_map(|(a, b)| {
-                format!("(builtins.compareVersions {} {})", ascii(&a), ascii(&b))
-            }),
-            string.clone().prop_map(|s| format!("(builtins.stringLength {s})")),
-            ints.clone().prop_map(|l| format!("(builtins.foldl' builtins.add 0 {l})")),
-            (ints.clone(), int.clone()).prop_map(|(l, a)| format!("(builtins.head ({l} ++ [ {a} ]))")),
-            (select(&["ceil", "floor"][..]), float_literal(false))
-                .prop_map(|(f, x)| format!("(builtins.{f} {x})")),
-            (bool.clone(), int.clone(), int.clone())
-                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
-            int.clone().prop_map(|a| format!("(let v = {a}; in v + v)")),
-            (int.clone(), int.clone()).prop_map(|(a, b)| format!("(with {{ w = {a}; }}; w - {b})")),
-            (int.clone(), int.clone()).prop_map(|(a, b)| format!("((x: x * 2 + {a}) {b})")),
-            (int.clone(), int.clone())
-                .prop_map(|(a, b)| format!("(({{ p, q ? {a} }}: p - q) {{ p = {b}; }})")),
-            (int.clone(), any.clone()).prop_map(|(a, b)| format!("({{ a = {a}; b = {b}; }}.a)")),
-            (set.clone(), int.clone()).prop_map(|(s, a)| format!("({s}.zz or {a})")),
+                (int.clone(), int.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+                (int.clone(), int.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
+                (int.clone(), small_int()).prop_map(|(a, b)| format!("({a} * {b})")),
+                (int.clone(), divisor()).prop_map(|(a, b)| format!("({a} / {b})")),
+                (int.clone(), divisor()).prop_map(|(a, b)| format!("(builtins.div {a} {b})")),
+                int.clone().prop_map(|a| format!("(-{a})")),
+                (select(&["bitAnd", "bitOr", "bitXor"][..]), int.clone(), int.clone())
+                    .prop_map(|(f, a, b)| format!("(builtins.{f} {a} {b})")),
+                list.clone().prop_map(|l| format!("(builtins.length {l})")),
+                (string.clone(), string.clone()).prop_map(|(a, b)| {
+                    format!("(builtins.compareVersions {} {})", ascii(&a), ascii(&b))
+                }),
+                string.clone().prop_map(|s| format!("(builtins.stringLength {s})")),
+                ints.clone().prop_map(|l| format!("(builtins.foldl' builtins.add 0 {l})")),
+                (ints.clone(), int.clone())
+                    .prop_map(|(l, a)| format!("(builtins.head ({l} ++ [ {a} ]))")),
+                (select(&["ceil", "floor"][..]), float_literal(false))
+                    .prop_map(|(f, x)| format!("(builtins.{f} {x})")),
+                (bool.clone(), int.clone(), int.clone())
+                    .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+                int.clone().prop_map(|a| format!("(let v = {a}; in v + v)")),
+                (int.clone(), int.clone())
+                    .prop_map(|(a, b)| format!("(with {{ w = {a}; }}; w - {b})")),
+                (int.clone(), int.clone()).prop_map(|(a, b)| format!("((x: x * 2 + {a}) {b})")),
+                (int.clone(), int.clone())
+                    .prop_map(|(a, b)| format!("(({{ p, q ? {a} }}: p - q) {{ p = {b}; }})")),
+                (int.clone(), any.clone())
+                    .prop_map(|(a, b)| format!("({{ a = {a}; b = {b}; }}.a)")),
+                (set.clone(), int.clone()).prop_map(|(s, a)| format!("({s}.zz or {a})")),
             ],
         ]
         .boxed();
@@ -601,20 +607,20 @@ mod generate {
         let new_float = prop_oneof![
             1 => float.clone(),
             3 => prop_oneof![
-            (num.clone(), float.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
-            (float.clone(), num.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
-            (float.clone(), prop_oneof![small_int().boxed(), float_literal(false).boxed()])
-                .prop_map(|(a, b)| format!("({a} * {b})")),
-            (num.clone(), float_literal(true)).prop_map(|(a, b)| format!("({a} / {b})")),
-            (float.clone(), divisor()).prop_map(|(a, b)| format!("({a} / {b})")),
-            float.clone().prop_map(|a| format!("(-{a})")),
-            (int.clone(), float.clone()).prop_map(|(a, b)| format!("(builtins.mul {a} {b})")),
-            (bool.clone(), float.clone(), float.clone())
-                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
-            // `-0` is an integer in Nix's JSON, a float in cairn's (a known difference).
-            float
-                .clone()
-                .prop_map(|a| format!("(0.0 + builtins.fromJSON (builtins.toJSON {a}))")),
+                (num.clone(), float.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+                (float.clone(), num.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
+                (float.clone(), prop_oneof![small_int().boxed(), float_literal(false).boxed()])
+                    .prop_map(|(a, b)| format!("({a} * {b})")),
+                (num.clone(), float_literal(true)).prop_map(|(a, b)| format!("({a} / {b})")),
+                (float.clone(), divisor()).prop_map(|(a, b)| format!("({a} / {b})")),
+                float.clone().prop_map(|a| format!("(-{a})")),
+                (int.clone(), float.clone()).prop_map(|(a, b)| format!("(builtins.mul {a} {b})")),
+                (bool.clone(), float.clone(), float.clone())
+                    .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+                // `-0` is an integer in Nix's JSON, a float in cairn's (a known difference).
+                float
+                    .clone()
+                    .prop_map(|a| format!("(0.0 + builtins.fromJSON (builtins.toJSON {a}))")),
             ],
         ]
         .boxed();
@@ -622,28 +628,33 @@ mod generate {
         let new_string = prop_oneof![
             1 => string.clone(),
             3 => prop_oneof![
-            string_literal(Some(string.clone())),
-            indented_literal(Some(string.clone())),
-            (string.clone(), string.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
-            int.clone().prop_map(|a| format!("(toString {a})")),
-            float.clone().prop_map(|a| format!("(toString {a})")),
-            ints.clone().prop_map(|a| format!("(toString {a})")),
-            (0u8..7, -1i8..7, string.clone())
-                .prop_map(|(s, n, a)| format!("(builtins.substring {s} ({n}) {})", ascii(&a))),
-            (string.clone(), string.clone(), string.clone())
-                .prop_map(|(sep, a, b)| format!("(builtins.concatStringsSep {sep} [ {a} {b} ])")),
-            string.clone().prop_map(|a| format!(
-                "(builtins.replaceStrings [ \"a\" \"\\n\" \"$\" ] [ \"\\${{\" \"b\" \"\" ] {a})"
-            )),
-            any.clone().prop_map(|a| format!("(builtins.toJSON {a})")),
-            any.clone().prop_map(|a| format!("(builtins.typeOf {a})")),
-            (select(&["md5", "sha1", "sha256", "sha512"][..]), string.clone())
-                .prop_map(|(h, a)| format!("(builtins.hashString \"{h}\" {a})")),
-            any.clone().prop_map(|a| format!("(builtins.toXML {a})")),
-            set.clone().prop_map(|s| format!("(builtins.concatStringsSep \",\" (builtins.attrNames {s}))")),
-            (bool.clone(), string.clone(), string.clone())
-                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
-            string.clone().prop_map(|a| format!("(let v = {a}; in v + \"-\" + v)")),
+                string_literal(Some(string.clone())),
+                indented_literal(Some(string.clone())),
+                (string.clone(), string.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+                int.clone().prop_map(|a| format!("(toString {a})")),
+                float.clone().prop_map(|a| format!("(toString {a})")),
+                ints.clone().prop_map(|a| format!("(toString {a})")),
+                (0u8..7, -1i8..7, string.clone())
+                    .prop_map(|(s, n, a)| format!("(builtins.substring {s} ({n}) {})", ascii(&a))),
+                (string.clone(), string.clone(), string.clone())
+                    .prop_map(|(sep, a, b)| {
+                        format!("(builtins.concatStringsSep {sep} [ {a} {b} ])")
+                    }),
+                string.clone().prop_map(|a| format!(
+                    "(builtins.replaceStrings [ \"a\" \"\\n\" \"$\" ] [ \"\\${{\" \"b\" \"\" ] {a})"
+                )),
+                any.clone().prop_map(|a| format!("(builtins.toJSON {a})")),
+                any.clone().prop_map(|a| format!("(builtins.typeOf {a})")),
+                (select(&["md5", "sha1", "sha256", "sha512"][..]), string.clone())
+                    .prop_map(|(h, a)| format!("(builtins.hashString \"{h}\" {a})")),
+                any.clone().prop_map(|a| format!("(builtins.toXML {a})")),
+                set.clone()
+                    .prop_map(|s| {
+                        format!("(builtins.concatStringsSep \",\" (builtins.attrNames {s}))")
+                    }),
+                (bool.clone(), string.clone(), string.clone())
+                    .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+                string.clone().prop_map(|a| format!("(let v = {a}; in v + \"-\" + v)")),
             ],
         ]
         .boxed();
@@ -651,22 +662,22 @@ mod generate {
         let new_bool = prop_oneof![
             1 => bool.clone(),
             3 => prop_oneof![
-            (num.clone(), select(&["<", "<=", ">", ">=", "==", "!="][..]), num.clone())
-                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (string.clone(), select(&["<", ">=", "==", "!="][..]), string.clone())
-                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (ints.clone(), select(&["<", ">"][..]), ints.clone())
-                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (any.clone(), any.clone()).prop_map(|(a, b)| format!("({a} == {b})")),
-            bool.clone().prop_map(|b| format!("(!{b})")),
-            (bool.clone(), select(&["&&", "||", "->"][..]), bool.clone())
-                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (set.clone(), name()).prop_map(|(s, n)| format!("({s} ? {n})")),
-            (int.clone(), ints.clone()).prop_map(|(a, l)| format!("(builtins.elem {a} {l})")),
-            ints.clone().prop_map(|l| format!("(builtins.all (x: x > 0) {l})")),
-            any.clone().prop_map(|a| format!("(builtins.isString {a})")),
-            (bool.clone(), bool.clone(), bool.clone())
-                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+                (num.clone(), select(&["<", "<=", ">", ">=", "==", "!="][..]), num.clone())
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (string.clone(), select(&["<", ">=", "==", "!="][..]), string.clone())
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (ints.clone(), select(&["<", ">"][..]), ints.clone())
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (any.clone(), any.clone()).prop_map(|(a, b)| format!("({a} == {b})")),
+                bool.clone().prop_map(|b| format!("(!{b})")),
+                (bool.clone(), select(&["&&", "||", "->"][..]), bool.clone())
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (set.clone(), name()).prop_map(|(s, n)| format!("({s} ? {n})")),
+                (int.clone(), ints.clone()).prop_map(|(a, l)| format!("(builtins.elem {a} {l})")),
+                ints.clone().prop_map(|l| format!("(builtins.all (x: x > 0) {l})")),
+                any.clone().prop_map(|a| format!("(builtins.isString {a})")),
+                (bool.clone(), bool.clone(), bool.clone())
+                    .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
             ],
         ]
         .boxed();
@@ -674,14 +685,18 @@ mod generate {
         let new_ints = prop_oneof![
             1 => ints.clone(),
             3 => prop_oneof![
-            list_literal(int.clone()),
-            (ints.clone(), ints.clone()).prop_map(|(a, b)| format!("({a} ++ {b})")),
-            (ints.clone(), small_int()).prop_map(|(l, k)| format!("(builtins.map (x: x * {k}) {l})")),
-            (ints.clone(), int.clone()).prop_map(|(l, k)| format!("(builtins.filter (x: x > {k}) {l})")),
-            ints.clone().prop_map(|l| format!("(builtins.sort builtins.lessThan {l})")),
-            ints.clone().prop_map(|l| format!("(builtins.sort (a: b: a > b) {l})")),
-            (0u8..6, small_int()).prop_map(|(n, k)| format!("(builtins.genList (i: i * {k}) {n})")),
-            (ints.clone(), ints.clone()).prop_map(|(a, b)| format!("(builtins.concatLists [ {a} {b} ])")),
+                list_literal(int.clone()),
+                (ints.clone(), ints.clone()).prop_map(|(a, b)| format!("({a} ++ {b})")),
+                (ints.clone(), small_int())
+                    .prop_map(|(l, k)| format!("(builtins.map (x: x * {k}) {l})")),
+                (ints.clone(), int.clone())
+                    .prop_map(|(l, k)| format!("(builtins.filter (x: x > {k}) {l})")),
+                ints.clone().prop_map(|l| format!("(builtins.sort builtins.lessThan {l})")),
+                ints.clone().prop_map(|l| format!("(builtins.sort (a: b: a > b) {l})")),
+                (0u8..6, small_int())
+                    .prop_map(|(n, k)| format!("(builtins.genList (i: i * {k}) {n})")),
+                (ints.clone(), ints.clone())
+                    .prop_map(|(a, b)| format!("(builtins.concatLists [ {a} {b} ])")),
             ],
         ]
         .boxed();
@@ -689,24 +704,27 @@ mod generate {
         let new_list = prop_oneof![
             1 => list.clone(),
             3 => prop_oneof![
-            list_literal(any.clone()),
-            (list.clone(), list.clone()).prop_map(|(a, b)| format!("({a} ++ {b})")),
-            ints.clone().prop_map(|l| format!("(builtins.map (x: [ x ]) {l})")),
-            set.clone().prop_map(|s| format!("(builtins.attrValues {s})")),
-            set.clone().prop_map(|s| format!("(builtins.attrNames {s})")),
-            (select(SPLIT_PATTERNS), string.clone())
-                .prop_map(|(p, s)| format!("(builtins.split {p} {})", ascii(&s))),
-            (select(MATCH_PATTERNS), string.clone()).prop_map(|(p, s)| {
-                format!(
-                    "(let m = builtins.match {p} {}; in if m == null then [ ] else m)",
-                    ascii(&s)
-                )
-            }),
-            string.clone().prop_map(|s| format!("(builtins.splitVersion {})", ascii(&s))),
-            ints.clone().prop_map(|l| format!("(builtins.sort builtins.lessThan (builtins.map toString {l}))")),
-            any.clone().prop_map(|v| format!("(let v = {v}; in [ v v ])")),
-            (bool.clone(), list.clone(), list.clone())
-                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+                list_literal(any.clone()),
+                (list.clone(), list.clone()).prop_map(|(a, b)| format!("({a} ++ {b})")),
+                ints.clone().prop_map(|l| format!("(builtins.map (x: [ x ]) {l})")),
+                set.clone().prop_map(|s| format!("(builtins.attrValues {s})")),
+                set.clone().prop_map(|s| format!("(builtins.attrNames {s})")),
+                (select(SPLIT_PATTERNS), string.clone())
+                    .prop_map(|(p, s)| format!("(builtins.split {p} {})", ascii(&s))),
+                (select(MATCH_PATTERNS), string.clone()).prop_map(|(p, s)| {
+                    format!(
+                        "(let m = builtins.match {p} {}; in if m == null then [ ] else m)",
+                        ascii(&s)
+                    )
+                }),
+                string.clone().prop_map(|s| format!("(builtins.splitVersion {})", ascii(&s))),
+                ints.clone()
+                    .prop_map(|l| {
+                        format!("(builtins.sort builtins.lessThan (builtins.map toString {l}))")
+                    }),
+                any.clone().prop_map(|v| format!("(let v = {v}; in [ v v ])")),
+                (bool.clone(), list.clone(), list.clone())
+                    .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
             ],
         ]
         .boxed();
@@ -714,24 +732,32 @@ mod generate {
         let new_set = prop_oneof![
             1 => set.clone(),
             3 => prop_oneof![
-            set_literal(any.clone()),
-            (set.clone(), set.clone()).prop_map(|(a, b)| format!("({a} // {b})")),
-            set.clone().prop_map(|s| format!("(builtins.removeAttrs {s} [ \"a\" \"x-y\" ])")),
-            set.clone().prop_map(|s| format!("(builtins.mapAttrs (n: v: n) {s})")),
-            (string.clone(), any.clone())
-                .prop_map(|(n, v)| format!("(builtins.listToAttrs [ {{ name = {}; value = {v}; }} ])", no_dollar(&n))),
-            (string.clone(), any.clone()).prop_map(|(n, v)| format!("{{ ${{{}}} = {v}; }}", no_dollar(&n))),
-            (any.clone(), any.clone()).prop_map(|(a, b)| format!("{{ a.b = {a}; a.c = {b}; }}")),
-            (int.clone(), any.clone()).prop_map(|(a, b)| format!("(rec {{ p = {a}; q = p + 1; r = {b}; }})")),
-            any.clone().prop_map(|v| format!("(let v = {v}; in {{ p = v; q = v; inherit v; }})")),
-            (set.clone(), set.clone()).prop_map(|(a, b)| format!("(builtins.intersectAttrs {a} {b})")),
-            (set.clone(), set.clone())
-                .prop_map(|(a, b)| format!("(builtins.zipAttrsWith (n: vs: vs) [ {a} {b} ])")),
-            ints.clone().prop_map(|l| format!(
-                "(builtins.groupBy (x: if x > 0 then \"pos\" else \"neg\") {l})"
-            )),
-            ints.clone().prop_map(|l| format!("(builtins.partition (x: x > 0) {l})")),
-            string.clone().prop_map(|s| format!("(builtins.parseDrvName {})", ascii(&s))),
+                set_literal(any.clone()),
+                (set.clone(), set.clone()).prop_map(|(a, b)| format!("({a} // {b})")),
+                set.clone().prop_map(|s| format!("(builtins.removeAttrs {s} [ \"a\" \"x-y\" ])")),
+                set.clone().prop_map(|s| format!("(builtins.mapAttrs (n: v: n) {s})")),
+                (string.clone(), any.clone())
+                    .prop_map(|(n, v)| {
+                        let n = no_dollar(&n);
+                        format!("(builtins.listToAttrs [ {{ name = {n}; value = {v}; }} ])")
+                    }),
+                (string.clone(), any.clone())
+                    .prop_map(|(n, v)| format!("{{ ${{{}}} = {v}; }}", no_dollar(&n))),
+                (any.clone(), any.clone())
+                    .prop_map(|(a, b)| format!("{{ a.b = {a}; a.c = {b}; }}")),
+                (int.clone(), any.clone())
+                    .prop_map(|(a, b)| format!("(rec {{ p = {a}; q = p + 1; r = {b}; }})")),
+                any.clone()
+                    .prop_map(|v| format!("(let v = {v}; in {{ p = v; q = v; inherit v; }})")),
+                (set.clone(), set.clone())
+                    .prop_map(|(a, b)| format!("(builtins.intersectAttrs {a} {b})")),
+                (set.clone(), set.clone())
+                    .prop_map(|(a, b)| format!("(builtins.zipAttrsWith (n: vs: vs) [ {a} {b} ])")),
+                ints.clone().prop_map(|l| format!(
+                    "(builtins.groupBy (x: if x > 0 then \"pos\" else \"neg\") {l})"
+                )),
+                ints.clone().prop_map(|l| format!("(builtins.partition (x: x > 0) {l})")),
+                string.clone().prop_map(|s| format!("(builtins.parseDrvName {})", ascii(&s))),
             ],
         ]
         .boxed();
@@ -748,7 +774,7 @@ mod generate {
     }
 }
 
-/// Any generated expression, nested up to four operations deep.
+/// Any generated expression, up to three operations deep.
 fn expression() -> impl Strategy<Value = String> {
     let mut exprs = generate::leaves();
     for _ in 0..3 {

@@ -952,12 +952,10 @@ impl Evaluator {
             (Value::String(x), Value::String(y)) => x.as_str() < y.as_str(),
             (Value::Path(x), Value::Path(y)) => x < y,
             (Value::List(x), Value::List(y)) => {
+                // The first elements that differ decide; equal ones need not be comparable.
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if self.less_than(p, q)? {
-                        return Ok(true);
-                    }
-                    if self.less_than(q, p)? {
-                        return Ok(false);
+                    if !self.equal(p, q, false)? {
+                        return self.less_than(p, q);
                     }
                 }
                 x.len() < y.len()

@@ -82,10 +82,13 @@ fn print_value_in(v: &Value, cell: Option<usize>, out: &mut String, seen: &mut F
 
 /// An attribute name, quoted unless it is an identifier.
 pub fn print_attr_name(name: &str, out: &mut String) {
-    if is_identifier(name) {
+    // Nix 2.8 quotes `if` (and no other keyword), and escapes every `$` in a quoted name.
+    if is_identifier(name) && name != "if" {
         out.push_str(name);
     } else {
-        escape_string(name, out);
+        let mut quoted = String::new();
+        escape_string(name, &mut quoted);
+        out.push_str(&quoted.replace("\\$", "$").replace('$', "\\$"));
     }
 }
 

@@ -21,9 +21,9 @@ use cairn_store::{
 /// A derivation this evaluation knows.
 #[derive(Debug)]
 pub(crate) struct Known {
+    /// The derivation; the text of its `.drv` file is written again from it when asked, so
+    /// that thousands of derivations do not keep two copies each.
     pub(crate) drv: Derivation,
-    /// The text of its `.drv` file.
-    pub(crate) aterm: String,
     /// Its `hashDerivationModulo` (unmasked), for the derivations that depend on it.
     pub(crate) hash: DrvHash,
 }
@@ -102,7 +102,8 @@ impl Registry {
                 .filter_map(|(name, out)| Some((name.clone(), store.print(out.path()?))))
                 .collect(),
         };
-        self.known.insert(drv_path, Known { drv, aterm, hash });
+        drop(aterm);
+        self.known.insert(drv_path, Known { drv, hash });
         Ok(paths)
     }
 
@@ -184,7 +185,7 @@ impl Registry {
             let drv = Derivation::from_aterm(store, path.name(), &aterm)
                 .map_err(|e| format!("cannot read '{file}': {e}"))?;
             let hash = self.hash_modulo(store, &drv, false)?;
-            self.known.insert(path.clone(), Known { drv, aterm, hash });
+            self.known.insert(path.clone(), Known { drv, hash });
         }
         Ok(&self.known[path])
     }
@@ -193,7 +194,7 @@ impl Registry {
     pub(crate) fn texts(&self, store: &StoreDir) -> BTreeMap<String, String> {
         self.known
             .iter()
-            .map(|(p, k)| (store.print(p), k.aterm.clone()))
+            .map(|(p, k)| (store.print(p), k.drv.to_aterm(store)))
             .collect()
     }
 }

@@ -227,7 +227,7 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
     };
     for a in set.iter() {
         let name = a.name.as_str();
-        if name != "builtins" {
+        if !matches!(name, "builtins" | "true" | "false" | "null") {
             globals.insert(Symbol::intern(&format!("__{name}")), a.value.clone());
         }
     }

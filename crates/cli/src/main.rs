@@ -8,7 +8,6 @@
 mod alloc;
 mod diagnostics;
 mod eval;
-mod globals;
 mod parse;
 
 use std::process::ExitCode;

@@ -103,7 +103,11 @@ pub(crate) fn run(args: ParseArgs, color: ColorChoice) -> anyhow::Result<Outcome
     let parse = cairn_syntax::parse(&source.text);
     let mut errors = parse.errors().to_vec();
     if errors.is_empty() {
-        errors = cairn_syntax::check(&parse.tree(), &crate::globals::is_global);
+        // The global scope is the evaluator's: its built-ins, and `__curPos`.
+        let ev =
+            cairn_eval::Evaluator::new(Box::new(cairn_eval::StdIo), cairn_eval::Options::default());
+        let is_global = |name: &str| name == "__curPos" || ev.is_global(name);
+        errors = cairn_syntax::check(&parse.tree(), &is_global);
     }
 
     if args.dump {

@@ -379,6 +379,27 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> Result<Value> {
         for &depth in withs {
+            // Fast path: the namespace is already an evaluated set; look in it in place.
+            let found = {
+                let mut e = env;
+                for _ in 0..depth {
+                    e = e.up.as_ref().expect("scopes are resolved statically");
+                }
+                let slots = e.slots.borrow();
+                match &slots[0] {
+                    Value::Attrs(a) => Some(a.get(name).cloned()),
+                    Value::Thunk(t) => match &*t.state.borrow() {
+                        ThunkState::Done(Value::Attrs(a)) => Some(a.get(name).cloned()),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            };
+            match found {
+                Some(Some(v)) => return self.force(&v),
+                Some(None) => continue,
+                None => {}
+            }
             let ns = lookup(env, depth, 0);
             let ns = self.force(&ns)?;
             let Value::Attrs(a) = &ns else {

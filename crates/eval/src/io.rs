@@ -165,7 +165,12 @@ impl Io for StdIo {
     }
 
     fn trace(&self, message: &str) {
-        eprintln!("{message}");
+        // As Nix does, colours are shown on a terminal only.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!("{message}");
+        } else {
+            eprintln!("{}", strip_ansi(message));
+        }
     }
 }
 
@@ -178,5 +183,35 @@ fn convert(t: std::fs::FileType) -> FileType {
         FileType::Regular
     } else {
         FileType::Unknown
+    }
+}
+
+/// `text` without ANSI escape sequences (`ESC [ ... letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escape_sequences_are_stripped() {
+        assert_eq!(
+            super::strip_ansi("\x1b[1;35mwarning:\x1b[0m text"),
+            "warning: text"
+        );
     }
 }

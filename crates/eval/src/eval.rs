@@ -168,7 +168,12 @@ impl Evaluator {
             Expr::List(items) => Ok(Value::list(
                 items.iter().map(|i| self.delay(i, env)).collect(),
             )),
-            Expr::WithVar { name, withs, span } => self.eval_with_var(*name, withs, *span, env),
+            Expr::WithVar {
+                name,
+                withs,
+                span,
+                cache,
+            } => self.eval_with_var(*name, withs, *span, cache, env),
             Expr::HasAttr { expr, path, span } => {
                 let mut v = self.eval(expr, env)?;
                 let last = path.len() - 1;
@@ -376,10 +381,24 @@ impl Evaluator {
         name: Symbol,
         withs: &[u32],
         span: Span,
+        cache: &WithCache,
         env: &Rc<Env>,
     ) -> Result<Value> {
-        for &depth in withs {
-            // Fast path: the namespace is already an evaluated set; look in it in place.
+        for (level, &depth) in withs.iter().enumerate() {
+            // Fast path: the namespace is already an evaluated set; look in it in place, through
+            // the cache when it is the same set as last time.
+            let find = |a: &Rc<Attrs>| -> Option<Value> {
+                let mut c = cache.0.borrow_mut();
+                let index = match &c[level] {
+                    Some((seen, index)) if Rc::ptr_eq(seen, a) => index.map(|i| i as usize),
+                    _ => {
+                        let index = a.position(name);
+                        c[level] = Some((a.clone(), index.map(|i| i as u32)));
+                        index
+                    }
+                };
+                index.map(|i| a.value_at(i).clone())
+            };
             let found = {
                 let mut e = env;
                 for _ in 0..depth {
@@ -387,9 +406,9 @@ impl Evaluator {
                 }
                 let slots = e.slots.borrow();
                 match &slots[0] {
-                    Value::Attrs(a) => Some(a.get(name).cloned()),
+                    Value::Attrs(a) => Some(find(a)),
                     Value::Thunk(t) => match &*t.state.borrow() {
-                        ThunkState::Done(Value::Attrs(a)) => Some(a.get(name).cloned()),
+                        ThunkState::Done(Value::Attrs(a)) => Some(find(a)),
                         _ => None,
                     },
                     _ => None,

@@ -3,12 +3,12 @@
 //! and with every variable resolved to a slot of an enclosing scope. The only names looked up at
 //! run time are those under a `with`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::error::Span;
 use crate::symbol::Symbol;
-use crate::value::Value;
+use crate::value::{Attrs, Value};
 
 pub(crate) type ExprRef = Rc<Expr>;
 
@@ -27,6 +27,7 @@ pub(crate) enum Expr {
         name: Symbol,
         withs: Box<[u32]>,
         span: Span,
+        cache: WithCache,
     },
     Select {
         expr: ExprRef,
@@ -147,6 +148,17 @@ pub(crate) struct StaticAttr {
     pub(crate) name: Symbol,
     pub(crate) span: Span,
     pub(crate) binding: Binding,
+}
+
+/// What a `with` lookup found in each namespace the last time, keyed by the namespace itself
+/// (held, so it cannot be freed and its address reused): the same `with lib;` in a function
+/// called many times then finds each name without searching.
+pub(crate) struct WithCache(pub(crate) RefCell<Box<[Option<(Rc<Attrs>, Option<u32>)>]>>);
+
+impl WithCache {
+    pub(crate) fn new(levels: usize) -> WithCache {
+        WithCache(RefCell::new(vec![None; levels].into_boxed_slice()))
+    }
 }
 
 pub(crate) struct DynamicAttr {

@@ -144,6 +144,7 @@ impl Lowerer<'_, '_> {
         if !withs.is_empty() {
             return Ok(Rc::new(Expr::WithVar {
                 name,
+                cache: WithCache::new(withs.len()),
                 withs: withs.into(),
                 span: self.span(range),
             }));

@@ -319,6 +319,18 @@ impl Attrs {
         Some(&self.entries[i])
     }
 
+    /// The index of an attribute, for `value_at`.
+    pub(crate) fn position(&self, name: Symbol) -> Option<usize> {
+        if self.keys.is_empty() {
+            return self.entries.iter().position(|a| a.name == name);
+        }
+        self.keys.binary_search(&name).ok()
+    }
+
+    pub(crate) fn value_at(&self, i: usize) -> &Value {
+        &self.entries[i].value
+    }
+
     pub fn get_str(&self, name: &str) -> Option<&Value> {
         Symbol::lookup(name).and_then(|s| self.get(s))
     }

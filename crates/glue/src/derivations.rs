@@ -4,8 +4,9 @@
 //! attributes: it resolves the string contexts into input derivations and sources, parses the
 //! declared hash of a fixed-output derivation, computes the output paths from
 //! `hashDerivationModulo`, writes the ATerm text and computes the `.drv` path from it. Nothing
-//! is written to a store: every derivation is kept in memory with its text and its hash
-//! modulo, because the derivations that depend on it need that hash. A `.drv` that this
+//! is written to a store: of every derivation its hash modulo, output names and references stay
+//! in memory, because the derivations that depend on it need them (the whole derivation only
+//! when `Registry::keep` says so). A `.drv` that this
 //! evaluation did not make is read from the store directory on disk when it is needed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,17 +22,34 @@ use cairn_store::{
 /// A derivation this evaluation knows.
 #[derive(Debug)]
 pub(crate) struct Known {
-    /// The derivation; the text of its `.drv` file is written again from it when asked, so
-    /// that thousands of derivations do not keep two copies each.
-    pub(crate) drv: Derivation,
+    /// The whole derivation, kept only when asked (`Registry::keep`), to write its text later;
+    /// thousands of derivations would otherwise hold every environment in memory.
+    pub(crate) drv: Option<Derivation>,
+    /// Its output names, for a `=drv` context.
+    pub(crate) outputs: Box<[String]>,
+    /// The input derivations and sources, for closures.
+    pub(crate) references: Box<[StorePath]>,
     /// Its `hashDerivationModulo` (unmasked), for the derivations that depend on it.
     pub(crate) hash: DrvHash,
+}
+
+impl Known {
+    fn new(drv: Derivation, hash: DrvHash, keep: bool) -> Known {
+        Known {
+            outputs: drv.outputs.keys().cloned().collect(),
+            references: drv.references().into_iter().collect(),
+            drv: keep.then_some(drv),
+            hash,
+        }
+    }
 }
 
 /// Every derivation instantiated (or read) so far, by `.drv` path.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     pub(crate) known: HashMap<StorePath, Known>,
+    /// Keep whole derivations, for `texts`.
+    pub(crate) keep: bool,
 }
 
 impl Registry {
@@ -103,7 +121,8 @@ impl Registry {
                 .collect(),
         };
         drop(aterm);
-        self.known.insert(drv_path, Known { drv, hash });
+        let keep = self.keep;
+        self.known.insert(drv_path, Known::new(drv, hash, keep));
         Ok(paths)
     }
 
@@ -121,7 +140,7 @@ impl Registry {
                 // path of its closure: all of them become inputs, with all their outputs.
                 for p in self.closure(store, &parse(path)?)? {
                     if p.is_derivation() {
-                        let outputs = self.get(store, &p)?.drv.outputs.keys().cloned().collect();
+                        let outputs = self.get(store, &p)?.outputs.iter().cloned().collect();
                         drv.input_drvs.insert(p.clone(), outputs);
                     }
                     drv.input_srcs.insert(p);
@@ -155,7 +174,7 @@ impl Registry {
                 continue;
             }
             if p.is_derivation() {
-                todo.extend(self.get(store, &p)?.drv.references());
+                todo.extend(self.get(store, &p)?.references.iter().cloned());
             }
         }
         Ok(seen)
@@ -185,16 +204,17 @@ impl Registry {
             let drv = Derivation::from_aterm(store, path.name(), &aterm)
                 .map_err(|e| format!("cannot read '{file}': {e}"))?;
             let hash = self.hash_modulo(store, &drv, false)?;
-            self.known.insert(path.clone(), Known { drv, hash });
+            let keep = self.keep;
+            self.known.insert(path.clone(), Known::new(drv, hash, keep));
         }
         Ok(&self.known[path])
     }
 
-    /// The `.drv` texts, by path.
+    /// The `.drv` texts, by path, of the derivations kept.
     pub(crate) fn texts(&self, store: &StoreDir) -> BTreeMap<String, String> {
         self.known
             .iter()
-            .map(|(p, k)| (store.print(p), k.drv.to_aterm(store)))
+            .filter_map(|(p, k)| Some((store.print(p), k.drv.as_ref()?.to_aterm(store))))
             .collect()
     }
 }

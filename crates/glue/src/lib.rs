@@ -5,8 +5,9 @@
 //! `cairn_eval::StdIo`; the store hooks compute what Nix computes in read-only evaluation
 //! (`nix-instantiate --eval`): the store path of a path interpolated into a string, of a
 //! `builtins.path` or `filterSource` import, and the `.drv` and output paths of a derivation.
-//! Nothing is written to a store yet: the `.drv` texts are kept in memory (`StoreIo::derivations`)
-//! for the command that will write them.
+//! Nothing is written to a store yet. Of each derivation only what later derivations need is
+//! kept (its hash modulo, output names and references); `StoreIo::keep_derivations` keeps whole
+//! derivations, whose `.drv` texts `StoreIo::derivations` then gives.
 
 mod derivations;
 
@@ -61,7 +62,12 @@ impl StoreIo {
         &self.inner.store
     }
 
-    /// Every derivation instantiated so far: `.drv` path to its ATerm text.
+    /// Keeps every derivation instantiated from now on, for `derivations`.
+    pub fn keep_derivations(&self) {
+        self.inner.derivations.borrow_mut().keep = true;
+    }
+
+    /// Every derivation instantiated since `keep_derivations`: `.drv` path to its ATerm text.
     pub fn derivations(&self) -> BTreeMap<String, String> {
         self.inner.derivations.borrow().texts(&self.inner.store)
     }

@@ -153,7 +153,10 @@ pub(crate) struct StaticAttr {
 /// What a `with` lookup found in each namespace the last time, keyed by the namespace itself
 /// (held, so it cannot be freed and its address reused): the same `with lib;` in a function
 /// called many times then finds each name without searching.
-pub(crate) struct WithCache(pub(crate) RefCell<Box<[Option<(Rc<Attrs>, Option<u32>)>]>>);
+pub(crate) struct WithCache(pub(crate) RefCell<Box<[Option<WithHit>]>>);
+
+/// A namespace and the index of the name in it, if it has the name.
+pub(crate) type WithHit = (Rc<Attrs>, Option<u32>);
 
 impl WithCache {
     pub(crate) fn new(levels: usize) -> WithCache {

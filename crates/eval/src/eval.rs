@@ -32,7 +32,29 @@ impl Evaluator {
                 def: def.clone(),
                 env: env.clone(),
             })),
+            // Integer arithmetic and comparison of values already known cannot fail (except
+            // by overflow, which is left to the thunk) nor run long: done now, it saves the
+            // thunk. `n - 1` in a recursive call is the common case.
+            Expr::Binary { op, lhs, rhs, .. } => {
+                if let (Some(a), Some(b)) = (known_int(lhs, env), known_int(rhs, env)) {
+                    if let Some(v) = int_binary(*op, a, b) {
+                        return v;
+                    }
+                }
+                Thunk::make(ThunkState::Expr(e.clone(), env.clone()))
+            }
             _ => Thunk::make(ThunkState::Expr(e.clone(), env.clone())),
+        }
+    }
+
+    /// As `delay`, but never evaluating anything now: for the values of a `rec` set whose
+    /// `__overrides` may still change the variables they read.
+    fn delay_lazily(&self, e: &ExprRef, env: &Rc<Env>) -> Value {
+        match &**e {
+            Expr::Binary { .. } | Expr::Local { depth: 0, .. } => {
+                Thunk::make(ThunkState::Expr(e.clone(), env.clone()))
+            }
+            _ => self.delay(e, env),
         }
     }
 
@@ -443,6 +465,8 @@ impl Evaluator {
             for (i, s) in a.statics.iter().enumerate() {
                 let v = if s.binding.inherited {
                     self.delay(&s.binding.value, env)
+                } else if a.overrides.is_some() {
+                    self.delay_lazily(&s.binding.value, &frame)
                 } else {
                     self.delay_in_frame(&s.binding.value, &frame)
                 };
@@ -1182,6 +1206,47 @@ impl Evaluator {
         });
         Value::attrs(attrs)
     }
+}
+
+/// The integer `e` is, when that is known without evaluating anything: an integer literal, or
+/// a variable already evaluated to an integer.
+#[inline]
+fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
+    match e {
+        Expr::Const(Value::Int(i)) => Some(*i),
+        Expr::Local { depth, slot, .. } => {
+            let mut frame = env;
+            for _ in 0..*depth {
+                frame = frame.up.as_ref()?;
+            }
+            match frame.slots.borrow().get(*slot as usize)? {
+                Value::Int(i) => Some(*i),
+                Value::Thunk(t) => match &*t.state.try_borrow().ok()? {
+                    ThunkState::Done(Value::Int(i)) => Some(*i),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `a op b` on integers, when it cannot fail.
+#[inline]
+fn int_binary(op: BinOp, a: i64, b: i64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::Int(a.checked_add(b)?),
+        BinOp::Sub => Value::Int(a.checked_sub(b)?),
+        BinOp::Mul => Value::Int(a.checked_mul(b)?),
+        BinOp::Lt => Value::Bool(a < b),
+        BinOp::Le => Value::Bool(a <= b),
+        BinOp::Gt => Value::Bool(a > b),
+        BinOp::Ge => Value::Bool(a >= b),
+        BinOp::Eq => Value::Bool(a == b),
+        BinOp::NotEq => Value::Bool(a != b),
+        _ => return None,
+    })
 }
 
 /// The value at `slot` of the scope `depth` levels up.

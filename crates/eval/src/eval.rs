@@ -118,10 +118,11 @@ impl Evaluator {
         }
     }
 
-    /// Evaluates with a check on the nesting depth, so that runaway recursion is an error and
-    /// not a crash.
+    /// One level deeper in evaluation or in a walk over a value, within the evaluator's depth
+    /// limit, so that runaway recursion is an error and not a crash. Pair with `depth -= 1`, or
+    /// use `nested`.
     #[inline]
-    fn eval_deep(&mut self, e: &Expr, env: &Rc<Env>) -> Result<Value> {
+    pub(crate) fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > self.max_depth {
             self.depth -= 1;
@@ -130,9 +131,21 @@ impl Evaluator {
                 "stack overflow (possible infinite recursion)",
             ));
         }
-        let r = self.eval(e, env);
+        Ok(())
+    }
+
+    /// Runs `f` one level deeper (see `enter`).
+    #[inline]
+    pub(crate) fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.enter()?;
+        let r = f(self);
         self.depth -= 1;
         r
+    }
+
+    #[inline]
+    fn eval_deep(&mut self, e: &Expr, env: &Rc<Env>) -> Result<Value> {
+        self.nested(|ev| ev.eval(e, env))
     }
 
     /// Evaluates `e` in `env` to weak head normal form.
@@ -628,18 +641,8 @@ impl Evaluator {
                 e.at(span).frame(span, what)
             })?,
         };
-        self.depth += 1;
-        if self.depth > self.max_depth {
-            self.depth -= 1;
-            return Err(EvalError::new(
-                ErrorKind::StackOverflow,
-                "stack overflow (possible infinite recursion)",
-            )
-            .at(span));
-        }
-        let r = self.eval(&def.body, &frame);
-        self.depth -= 1;
-        r.map_err(|e| {
+        self.nested(|ev| ev.eval(&def.body, &frame)).map_err(|e| {
+            let e = e.at(span);
             if e.kind == ErrorKind::StackOverflow && e.trace.len() > 20 {
                 return e;
             }
@@ -1128,58 +1131,28 @@ impl Evaluator {
         seen: &mut rustc_hash::FxHashSet<usize>,
     ) -> Result<()> {
         match v {
-            Value::Attrs(a) => {
-                if !seen.insert(Rc::as_ptr(a) as usize) {
-                    return Ok(());
-                }
-                self.depth += 1;
-                if self.depth > self.max_depth {
-                    self.depth -= 1;
-                    return Err(EvalError::new(
-                        ErrorKind::StackOverflow,
-                        "stack overflow (possible infinite recursion)",
-                    ));
-                }
+            Value::Attrs(a) if seen.insert(Rc::as_ptr(a) as usize) => self.nested(|ev| {
                 for attr in a.iter() {
-                    let r = self
-                        .force(&attr.value)
-                        .and_then(|x| self.force_deep_inner(&x, seen));
-                    if let Err(e) = r {
-                        self.depth -= 1;
-                        return Err(e.frame(
-                            attr.pos,
-                            format!("while evaluating the attribute '{}'", attr.name),
-                        ));
-                    }
+                    ev.force(&attr.value)
+                        .and_then(|x| ev.force_deep_inner(&x, seen))
+                        .map_err(|e| {
+                            e.frame(
+                                attr.pos,
+                                format!("while evaluating the attribute '{}'", attr.name),
+                            )
+                        })?;
                 }
-                self.depth -= 1;
-            }
-            Value::List(l) => {
-                if !seen.insert(Rc::as_ptr(l) as usize) {
-                    return Ok(());
-                }
-                self.depth += 1;
-                if self.depth > self.max_depth {
-                    self.depth -= 1;
-                    return Err(EvalError::new(
-                        ErrorKind::StackOverflow,
-                        "stack overflow (possible infinite recursion)",
-                    ));
-                }
+                Ok(())
+            }),
+            Value::List(l) if seen.insert(Rc::as_ptr(l) as usize) => self.nested(|ev| {
                 for item in l.iter() {
-                    let r = self
-                        .force(item)
-                        .and_then(|x| self.force_deep_inner(&x, seen));
-                    if let Err(e) = r {
-                        self.depth -= 1;
-                        return Err(e);
-                    }
+                    let x = ev.force(item)?;
+                    ev.force_deep_inner(&x, seen)?;
                 }
-                self.depth -= 1;
-            }
-            _ => {}
+                Ok(())
+            }),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// `{ file, line, column }` for a position, as `__curPos` and `unsafeGetAttrPos` give it.

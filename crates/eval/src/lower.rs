@@ -97,6 +97,14 @@ fn strip_parens(mut e: ast::Expr) -> ast::Expr {
 }
 
 impl Lowerer<'_, '_> {
+    /// Runs `f` with `scope` as the innermost scope.
+    fn in_scope<T>(&mut self, scope: Scope, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.scopes.push(scope);
+        let result = f(self);
+        self.scopes.pop();
+        result
+    }
+
     fn span(&self, r: TextRange) -> Span {
         Span {
             file: self.ctx.file,
@@ -255,10 +263,8 @@ impl Lowerer<'_, '_> {
             }),
             ast::Expr::With(w) => {
                 let ns = self.opt_expr(w.namespace(), range)?;
-                self.scopes.push(Scope::With);
-                let body = self.opt_expr(w.body(), range);
-                self.scopes.pop();
-                Rc::new(Expr::With { ns, body: body? })
+                let body = self.in_scope(Scope::With, |l| l.opt_expr(w.body(), range))?;
+                Rc::new(Expr::With { ns, body })
             }
             ast::Expr::UnaryOp(u) => {
                 let inner = self.opt_expr(u.expr(), range)?;
@@ -465,14 +471,12 @@ impl Lowerer<'_, '_> {
                 let sym = Symbol::intern(name.text());
                 let mut names = FxHashMap::default();
                 names.insert(sym, 0);
-                self.scopes.push(Scope::Frame(names));
-                let body = self.opt_expr(l.body(), range);
-                self.scopes.pop();
+                let body = self.in_scope(Scope::Frame(names), |s| s.opt_expr(l.body(), range))?;
                 Ok(Rc::new(Expr::Lambda(Rc::new(LambdaIr {
                     name: Cell::new(None),
                     frame_size: 1,
                     param: Param::Ident(sym),
-                    body: body?,
+                    body,
                     span,
                 }))))
             }
@@ -502,12 +506,11 @@ impl Lowerer<'_, '_> {
                 if let Some(b) = bind {
                     names.entry(b).or_insert(n);
                 }
-                self.scopes.push(Scope::Frame(names));
-                let result: Result<_> = (|| {
+                let (formals, body) = self.in_scope(Scope::Frame(names), |s| {
                     let mut lowered = Vec::new();
                     for (name, default, span) in formals {
                         let default = match default {
-                            Some(d) => Some(self.expr(&d)?),
+                            Some(d) => Some(s.expr(&d)?),
                             None => None,
                         };
                         lowered.push(Formal {
@@ -516,11 +519,9 @@ impl Lowerer<'_, '_> {
                             default,
                         });
                     }
-                    let body = self.opt_expr(l.body(), range)?;
+                    let body = s.opt_expr(l.body(), range)?;
                     Ok((lowered, body))
-                })();
-                self.scopes.pop();
-                let (formals, body) = result?;
+                })?;
                 Ok(Rc::new(Expr::Lambda(Rc::new(LambdaIr {
                     name: Cell::new(None),
                     frame_size: n + u32::from(bind.is_some()),
@@ -729,21 +730,13 @@ impl Lowerer<'_, '_> {
         } = model;
         order.sort();
         let skip = usize::from(rec);
-        if rec {
-            let names = order
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (*s, i as u32))
-                .collect();
-            self.scopes.push(Scope::Frame(names));
-        }
-        let result: Result<_> = (|| {
+        let lower_values = |l: &mut Self| {
             let mut statics = Vec::with_capacity(order.len());
             for name in &order {
                 let def = attrs.remove(name).expect("ordered keys are present");
                 let inherited = def.inherited;
-                let span = self.span(def.range);
-                let value = self.def_value(def.value, Some(*name), skip)?;
+                let span = l.span(def.range);
+                let value = l.def_value(def.value, Some(*name), skip)?;
                 statics.push(StaticAttr {
                     name: *name,
                     span,
@@ -755,23 +748,25 @@ impl Lowerer<'_, '_> {
             }
             let mut dynamics = Vec::with_capacity(dynamic.len());
             for (key, value, range) in dynamic {
-                let name = match self.attr_key(&key)? {
+                let name = match l.attr_key(&key)? {
                     AttrKey::Dynamic(e) => e,
                     AttrKey::Static(s) => Rc::new(Expr::Const(Value::string(s.as_str()))),
                 };
-                let value = self.def_value(value, None, skip)?;
+                let value = l.def_value(value, None, skip)?;
                 dynamics.push(DynamicAttr {
                     name,
                     value,
-                    span: self.span(range),
+                    span: l.span(range),
                 });
             }
             Ok((statics, dynamics))
-        })();
-        if rec {
-            self.scopes.pop();
-        }
-        let (statics, dynamics) = result?;
+        };
+        let (statics, dynamics) = if rec {
+            let frame = frame_of(&order);
+            self.in_scope(frame, lower_values)?
+        } else {
+            lower_values(self)?
+        };
         let overrides = if rec {
             let o = Symbol::intern("__overrides");
             statics.iter().position(|s| s.name == o)
@@ -797,30 +792,33 @@ impl Lowerer<'_, '_> {
             return Err(self.err(*r, "dynamic attributes are not allowed in let"));
         }
         order.sort();
-        let names = order
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (*s, i as u32))
-            .collect();
-        self.scopes.push(Scope::Frame(names));
-        let result: Result<_> = (|| {
+        let (bindings, body) = self.in_scope(frame_of(&order), |s| {
             let mut bindings = Vec::with_capacity(order.len());
             for name in &order {
                 let def = attrs.remove(name).expect("ordered keys are present");
                 let inherited = def.inherited;
-                let value = self.def_value(def.value, Some(*name), 1)?;
+                let value = s.def_value(def.value, Some(*name), 1)?;
                 bindings.push(Binding { value, inherited });
             }
-            let body = self.opt_expr(l.body(), range)?;
+            let body = s.opt_expr(l.body(), range)?;
             Ok((bindings, body))
-        })();
-        self.scopes.pop();
-        let (bindings, body) = result?;
+        })?;
         Ok(Rc::new(Expr::Let {
             bindings: bindings.into(),
             body,
         }))
     }
+}
+
+/// The scope of a `let` or `rec` set: binding `i` of `order` at slot `i`.
+fn frame_of(order: &[Symbol]) -> Scope {
+    Scope::Frame(
+        order
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect(),
+    )
 }
 
 fn binop(op: BinOpKind) -> BinOp {

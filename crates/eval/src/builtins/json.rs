@@ -52,19 +52,17 @@ impl Evaluator {
                 json_string(&s, out);
             }
             Value::List(l) => {
-                self.enter()?;
-                out.push('[');
-                for (i, item) in l.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
+                self.nested(|ev| {
+                    out.push('[');
+                    for (i, item) in l.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        ev.write_json(item, out, ctx)?;
                     }
-                    if let Err(e) = self.write_json(item, out, ctx) {
-                        self.depth -= 1;
-                        return Err(e);
-                    }
-                }
-                out.push(']');
-                self.depth -= 1;
+                    out.push(']');
+                    Ok(())
+                })?;
             }
             Value::Attrs(a) => {
                 if a.contains(self.syms.to_string) {
@@ -77,42 +75,29 @@ impl Evaluator {
                     let p = p.clone();
                     return self.write_json(&p, out, ctx);
                 }
-                self.enter()?;
-                out.push('{');
-                for (i, attr) in a.sorted_by_name().into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
+                self.nested(|ev| {
+                    out.push('{');
+                    for (i, attr) in a.sorted_by_name().into_iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        json_string(attr.name.as_str(), out);
+                        out.push(':');
+                        ev.write_json(&attr.value, out, ctx).map_err(|e| {
+                            e.frame(
+                                attr.pos,
+                                format!("while evaluating attribute '{}'", attr.name),
+                            )
+                        })?;
                     }
-                    json_string(attr.name.as_str(), out);
-                    out.push(':');
-                    if let Err(e) = self.write_json(&attr.value, out, ctx) {
-                        self.depth -= 1;
-                        return Err(e.frame(
-                            attr.pos,
-                            format!("while evaluating attribute '{}'", attr.name),
-                        ));
-                    }
-                }
-                out.push('}');
-                self.depth -= 1;
+                    out.push('}');
+                    Ok(())
+                })?;
             }
             Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => {
                 return Err(EvalError::type_error("cannot convert a function to JSON"));
             }
             Value::Thunk(_) => unreachable!("forced"),
-        }
-        Ok(())
-    }
-
-    /// One level deeper in a recursive walk over a value, with the evaluator's depth limit.
-    pub(crate) fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.max_depth {
-            self.depth -= 1;
-            return Err(EvalError::new(
-                crate::ErrorKind::StackOverflow,
-                "stack overflow (possible infinite recursion)",
-            ));
         }
         Ok(())
     }

@@ -78,6 +78,117 @@ pub fn hash_file(algo: HashAlgo, path: &Path) -> io::Result<Hash> {
     Ok(h.finish())
 }
 
+/// Makes a tree canonical as store paths are: files 0444 (0555 when the owner may execute
+/// them), directories 0555, modification times 1; anything else is refused.
+pub fn canonicalise(path: &Path) -> io::Result<()> {
+    let md = fs::symlink_metadata(path).map_err(|e| with_path(e, "getting status of", path))?;
+    let ft = md.file_type();
+    let mode = if ft.is_symlink() {
+        None
+    } else if ft.is_dir() {
+        for entry in fs::read_dir(path).map_err(|e| with_path(e, "opening directory", path))? {
+            canonicalise(&entry?.path())?;
+        }
+        Some(0o555)
+    } else if ft.is_file() {
+        Some(if md.permissions().mode() & 0o100 != 0 {
+            0o555
+        } else {
+            0o444
+        })
+    } else {
+        return Err(io::Error::other(format!(
+            "file '{}' has an unsupported type",
+            path.display()
+        )));
+    };
+    if let Some(mode) = mode {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|e| with_path(e, "changing the mode of", path))?;
+    }
+    let one = rustix::fs::Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        },
+    };
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        path,
+        &one,
+        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+    )
+    .map_err(|e| with_path(e.into(), "changing the times of", path))
+}
+
+/// Deletes a tree whose directories may be read-only; nothing at `path` is not an error.
+pub fn make_writable_and_remove(path: &Path) -> io::Result<()> {
+    let md = match fs::symlink_metadata(path) {
+        Ok(md) => md,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(with_path(e, "getting status of", path)),
+    };
+    if md.is_dir() {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            .map_err(|e| with_path(e, "changing the mode of", path))?;
+        for entry in fs::read_dir(path).map_err(|e| with_path(e, "opening directory", path))? {
+            make_writable_and_remove(&entry?.path())?;
+        }
+        fs::remove_dir(path).map_err(|e| with_path(e, "removing", path))
+    } else {
+        fs::remove_file(path).map_err(|e| with_path(e, "removing", path))
+    }
+}
+
+/// Copies `src` to `dest` in canonical form, leaving out what `filter` refuses, and returns
+/// the hash of its NAR and the NAR's size.
+pub fn copy_path(
+    src: &Path,
+    dest: &Path,
+    filter: &mut dyn FnMut(&Path) -> bool,
+    algo: HashAlgo,
+) -> io::Result<(Hash, u64)> {
+    copy_tree(src, dest, filter)?;
+    let hashed = hash_path(algo, dest, &mut |_| true)?;
+    canonicalise(dest)?;
+    Ok(hashed)
+}
+
+fn copy_tree(src: &Path, dest: &Path, filter: &mut dyn FnMut(&Path) -> bool) -> io::Result<()> {
+    let md = fs::symlink_metadata(src).map_err(|e| with_path(e, "getting status of", src))?;
+    let ft = md.file_type();
+    if ft.is_file() {
+        fs::copy(src, dest).map_err(|e| with_path(e, "copying", src))?;
+        let exec = md.permissions().mode() & 0o100 != 0;
+        fs::set_permissions(
+            dest,
+            fs::Permissions::from_mode(if exec { 0o755 } else { 0o644 }),
+        )
+    } else if ft.is_symlink() {
+        let target = fs::read_link(src).map_err(|e| with_path(e, "reading link", src))?;
+        std::os::unix::fs::symlink(target, dest)
+    } else if ft.is_dir() {
+        fs::create_dir(dest).map_err(|e| with_path(e, "creating directory", dest))?;
+        for entry in fs::read_dir(src).map_err(|e| with_path(e, "opening directory", src))? {
+            let entry = entry?;
+            let child = entry.path();
+            if filter(&child) {
+                copy_tree(&child, &dest.join(entry.file_name()), filter)?;
+            }
+        }
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "file '{}' has an unsupported type",
+            src.display()
+        )))
+    }
+}
+
 struct CountingHasher {
     hasher: Hasher,
     bytes: u64,

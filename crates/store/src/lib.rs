@@ -4,13 +4,14 @@
 //! (`derivation`) and `hashDerivationModulo` (`modulo`).
 //!
 //! The format code does no I/O: it works on bytes and writes to any `std::io::Write`. Only
-//! `dump` reads the file system. The store itself (a directory of paths, a database of their
-//! metadata) will live here too; the evaluator does not depend on this crate, `cairn-glue`
+//! `dump` reads the file system. The store itself, a directory of paths and a database of
+//! their metadata, is `local`. The evaluator does not depend on this crate, `cairn-glue`
 //! connects the two.
 
 pub mod derivation;
 pub mod dump;
 pub mod hash;
+pub mod local;
 pub mod modulo;
 pub mod nar;
 pub mod nixbase32;
@@ -18,6 +19,7 @@ pub mod store_path;
 
 pub use crate::derivation::{Derivation, Output};
 pub use crate::hash::{Encoding, Hash, HashAlgo, HashError, Hasher};
+pub use crate::local::{LocalStore, PathInfo, StoreError};
 pub use crate::modulo::{DrvHash, ModuloError, hash_derivation_modulo};
 pub use crate::nar::NarWriter;
 pub use crate::store_path::{

@@ -6,10 +6,37 @@ use std::path::{Path, PathBuf};
 
 use cairn_eval::{Attr, Attrs, EvalError, Evaluator, Options, Span, Symbol, Value};
 
-use crate::{ColorChoice, Outcome};
+use crate::{ColorChoice, GlobalArgs, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct EvalArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+
+    /// Force the value deeply before printing (always done; accepted for compatibility).
+    #[arg(long)]
+    strict: bool,
+
+    /// Accepted for compatibility with `nix-instantiate --eval`.
+    #[arg(long, hide = true)]
+    eval: bool,
+
+    /// Print the value as JSON, as `builtins.toJSON` does.
+    #[arg(long, conflicts_with = "xml")]
+    json: bool,
+
+    /// Print the value as XML, as `builtins.toXML` does.
+    #[arg(long)]
+    xml: bool,
+
+    /// With `--xml`, leave out source positions.
+    #[arg(long)]
+    no_location: bool,
+}
+
+/// What to evaluate, shared by `cairn eval` and `cairn instantiate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct InputArgs {
     /// The file to evaluate (a directory means its `default.nix`); `-` reads standard input.
     #[arg(value_name = "FILE", conflicts_with = "expr")]
     file: Option<PathBuf>,
@@ -41,29 +68,9 @@ pub(crate) struct EvalArgs {
     #[arg(short = 'I', long = "include", value_name = "[NAME=]PATH")]
     include: Vec<String>,
 
-    /// Force the value deeply before printing (always done; accepted for compatibility).
-    #[arg(long)]
-    strict: bool,
-
-    /// Accepted for compatibility with `nix-instantiate --eval`.
-    #[arg(long, hide = true)]
-    eval: bool,
-
-    /// Print the value as JSON, as `builtins.toJSON` does.
-    #[arg(long, conflicts_with = "xml")]
-    json: bool,
-
-    /// Print the value as XML, as `builtins.toXML` does.
-    #[arg(long)]
-    xml: bool,
-
-    /// With `--xml`, leave out source positions.
-    #[arg(long)]
-    no_location: bool,
-
     /// Show every frame of an error's trace, not only the innermost ones.
     #[arg(long)]
-    show_trace: bool,
+    pub(crate) show_trace: bool,
 
     /// Evaluate purely, as flakes are: `getEnv` gives "", `currentTime` does not exist and
     /// `<...>` lookups are errors.
@@ -72,14 +79,53 @@ pub(crate) struct EvalArgs {
 }
 
 /// Frames of the trace shown without `--show-trace`.
-const SHORT_TRACE: usize = 3;
+pub(crate) const SHORT_TRACE: usize = 3;
 
-pub(crate) fn run(args: EvalArgs, color: ColorChoice) -> anyhow::Result<Outcome> {
+pub(crate) fn run(
+    args: EvalArgs,
+    global: &GlobalArgs,
+    color: ColorChoice,
+) -> anyhow::Result<Outcome> {
     let _ = (args.strict, args.eval);
+    // Evaluation computes store paths without writing; with an existing store, paths inside
+    // it are read from it.
+    let io = match global.existing_store()? {
+        Some(store) => cairn_glue::StoreIo::reading(store),
+        None => cairn_glue::StoreIo::with_store_dir(&global.store_dir()),
+    };
+    let (mut ev, cwd) = evaluator(&args.input, io)?;
+    let result = evaluate(&mut ev, &args, &cwd);
+    let outcome = match result {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Outcome::Success
+        }
+        Err(e) => {
+            crate::diagnostics::print_eval_error(
+                &ev,
+                &e,
+                args.input.show_trace,
+                SHORT_TRACE,
+                color,
+            );
+            Outcome::Rejected
+        }
+    };
+    // The values form a large graph; freeing it piece by piece on exit is wasted time.
+    std::mem::forget(ev);
+    Ok(outcome)
+}
+
+/// An evaluator for `input` with `io`, and the current directory.
+pub(crate) fn evaluator(
+    input: &InputArgs,
+    io: cairn_glue::StoreIo,
+) -> anyhow::Result<(Evaluator, String)> {
     let cwd = std::env::current_dir()?;
-    let cwd_str = cwd.to_string_lossy().into_owned();
     let mut search_path = Vec::new();
-    for entry in &args.include {
+    for entry in &input.include {
         search_path.push(search_entry(entry, &cwd));
     }
     if let Ok(nix_path) = std::env::var("NIX_PATH") {
@@ -89,27 +135,12 @@ pub(crate) fn run(args: EvalArgs, color: ColorChoice) -> anyhow::Result<Outcome>
     }
     let options = Options {
         search_path,
-        pure: args.pure_eval,
+        pure: input.pure_eval,
         max_depth: crate::MAX_EVAL_DEPTH,
         ..Options::default()
     };
-    let mut ev = Evaluator::new(Box::new(cairn_glue::StoreIo::new()), options);
-    let result = evaluate(&mut ev, &args, &cwd_str);
-    let outcome = match result {
-        Ok(text) => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-            Outcome::Success
-        }
-        Err(e) => {
-            crate::diagnostics::print_eval_error(&ev, &e, args.show_trace, SHORT_TRACE, color);
-            Outcome::Rejected
-        }
-    };
-    // The values form a large graph; freeing it piece by piece on exit is wasted time.
-    std::mem::forget(ev);
-    Ok(outcome)
+    let ev = Evaluator::new(Box::new(io), options);
+    Ok((ev, cwd.to_string_lossy().into_owned()))
 }
 
 fn search_entry(entry: &str, cwd: &Path) -> (String, String) {
@@ -125,8 +156,14 @@ fn search_entry(entry: &str, cwd: &Path) -> (String, String) {
     (prefix, abs)
 }
 
-fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Box<EvalError>> {
-    let root = match (&args.expr, &args.file) {
+/// The values `input` names: the file's or expression's value, each `-A` attribute of it,
+/// called with the `--arg`s when they are functions.
+pub(crate) fn selected_values(
+    ev: &mut Evaluator,
+    input: &InputArgs,
+    cwd: &str,
+) -> Result<Vec<Value>, Box<EvalError>> {
+    let root = match (&input.expr, &input.file) {
         (Some(expr), _) => ev.eval_source("«string»", expr, cwd)?,
         (None, Some(path)) if path.as_os_str() == "-" => {
             let mut text = String::new();
@@ -149,7 +186,7 @@ fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Bo
         }
     };
     let mut auto_args = Vec::new();
-    for pair in args.arg.chunks(2) {
+    for pair in input.arg.chunks(2) {
         let value = ev.arg_value(&pair[1], cwd)?;
         auto_args.push(Attr {
             name: Symbol::intern(&pair[0]),
@@ -157,7 +194,7 @@ fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Bo
             value,
         });
     }
-    for pair in args.argstr.chunks(2) {
+    for pair in input.argstr.chunks(2) {
         auto_args.push(Attr {
             name: Symbol::intern(&pair[0]),
             pos: Span::NONE,
@@ -166,17 +203,25 @@ fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Bo
     }
     let has_args = !auto_args.is_empty();
     let auto_args = Attrs::from_unsorted(auto_args);
-    let paths: Vec<&str> = if args.attr.is_empty() {
+    let paths: Vec<&str> = if input.attr.is_empty() {
         vec![""]
     } else {
-        args.attr.iter().map(String::as_str).collect()
+        input.attr.iter().map(String::as_str).collect()
     };
-    let mut out = String::new();
+    let mut values = Vec::new();
     for path in paths {
         let mut v = ev.select_path(root.clone(), path, &auto_args)?;
         if has_args {
             v = ev.auto_call(v, &auto_args)?;
         }
+        values.push(v);
+    }
+    Ok(values)
+}
+
+fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Box<EvalError>> {
+    let mut out = String::new();
+    for v in selected_values(ev, &args.input, cwd)? {
         let v = ev.force_deep(&v)?;
         if args.json {
             out.push_str(&ev.to_json_string(&v)?);

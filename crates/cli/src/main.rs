@@ -8,7 +8,9 @@
 mod alloc;
 mod diagnostics;
 mod eval;
+mod instantiate;
 mod parse;
+mod store;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,9 @@ static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 #[derive(Debug, Parser)]
 #[command(name = "cairn", version, propagate_version = true)]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+
     /// When to use colours in messages.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -63,6 +68,105 @@ enum Command {
         cairn eval f.nix --argstr name world         call a function file\n  \
         cairn eval --json -E '{ a = [ 1 2 ]; }'     print JSON")]
     Eval(eval::EvalArgs),
+
+    /// Evaluate a Nix file or expression and write the `.drv` files of its derivations.
+    ///
+    /// Like `nix-instantiate`: the value may be a derivation, or a set or list of them (sets
+    /// are searched one level deep, deeper where `recurseForDerivations = true`). Every
+    /// derivation the evaluation instantiates is written to the store with the sources it
+    /// needs; the paths of the selected ones are printed, one per line (`PATH!OUTPUT` when an
+    /// output other than `out` was selected).
+    #[command(after_help = "Examples:\n  \
+        cairn instantiate ./default.nix              write the .drv files, print their paths\n  \
+        cairn instantiate -A packages.hello          one attribute\n  \
+        cairn instantiate -E 'import ./x.nix {}'     an expression\n  \
+        cairn instantiate --add-root ./drv -A hello  keep the .drv from garbage collection")]
+    Instantiate(instantiate::InstantiateArgs),
+
+    /// Work with the store: add paths, list, read and check them, collect garbage.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+}
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GlobalArgs {
+    /// The store's physical root: its files are under ROOT/nix/store, its database under
+    /// ROOT/nix/var/cairn [default: $XDG_DATA_HOME/cairn, or ~/.local/share/cairn]
+    #[arg(
+        long = "store",
+        value_name = "ROOT",
+        env = "CAIRN_STORE",
+        global = true
+    )]
+    store: Option<std::path::PathBuf>,
+
+    /// The logical store directory: what store paths are called, and what their hashes are
+    /// computed over.
+    #[arg(
+        long = "store-dir",
+        value_name = "DIR",
+        env = "CAIRN_STORE_DIR",
+        global = true,
+        default_value = "/nix/store"
+    )]
+    store_dir: String,
+
+    /// Say more about what is going on (repeatable).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    /// Say nothing but errors.
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
+}
+
+impl GlobalArgs {
+    /// The physical root of the store.
+    pub(crate) fn store_root(&self) -> anyhow::Result<std::path::PathBuf> {
+        if let Some(root) = &self.store {
+            return Ok(root.clone());
+        }
+        if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+            return Ok(std::path::PathBuf::from(data).join("cairn"));
+        }
+        match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+            Some(home) => Ok(std::path::PathBuf::from(home).join(".local/share/cairn")),
+            None => anyhow::bail!("neither --store, CAIRN_STORE, XDG_DATA_HOME nor HOME is set"),
+        }
+    }
+
+    pub(crate) fn store_dir(&self) -> String {
+        self.store_dir.clone()
+    }
+
+    /// Opens the store, creating it when needed.
+    pub(crate) fn open_store(&self) -> anyhow::Result<std::sync::Arc<cairn_store::LocalStore>> {
+        let root = self.store_root()?;
+        let store =
+            cairn_store::LocalStore::open(&root, cairn_store::StoreDir::new(&self.store_dir))?;
+        Ok(std::sync::Arc::new(store))
+    }
+
+    /// Opens the store if it exists, without creating anything.
+    pub(crate) fn existing_store(
+        &self,
+    ) -> anyhow::Result<Option<std::sync::Arc<cairn_store::LocalStore>>> {
+        let root = self.store_root()?;
+        if !root.join("nix/var/cairn/db/db.sqlite").exists() {
+            return Ok(None);
+        }
+        self.open_store().map(Some)
+    }
+
+    /// Whether progress and summaries are wanted.
+    pub(crate) fn chatty(&self) -> bool {
+        !self.quiet
+    }
+
+    pub(crate) fn verbosity(&self) -> u8 {
+        self.verbose
+    }
 }
 
 /// The deepest nesting of evaluation before it stops with a stack overflow error; the worker
@@ -107,7 +211,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Parse(args) => parse::run(args, cli.color),
-        Command::Eval(args) => eval::run(args, cli.color),
+        Command::Eval(args) => eval::run(args, &cli.global, cli.color),
+        Command::Instantiate(args) => instantiate::run(args, &cli.global, cli.color),
+        Command::Store(cmd) => store::run(cmd, &cli.global),
     }
 }
 

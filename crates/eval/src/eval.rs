@@ -36,10 +36,10 @@ impl Evaluator {
             // by overflow, which is left to the thunk) nor run long: done now, it saves the
             // thunk. `n - 1` in a recursive call is the common case.
             Expr::Binary { op, lhs, rhs, .. } => {
-                if let (Some(a), Some(b)) = (known_int(lhs, env), known_int(rhs, env)) {
-                    if let Some(v) = int_binary(*op, a, b) {
-                        return v;
-                    }
+                if let (Some(a), Some(b)) = (known_int(lhs, env), known_int(rhs, env))
+                    && let Some(v) = int_binary(*op, a, b)
+                {
+                    return v;
                 }
                 Thunk::make(ThunkState::Expr(e.clone(), env.clone()))
             }

@@ -45,6 +45,27 @@ pub trait Io {
     fn current_time(&self) -> i64;
     /// Shows a message from `builtins.trace` or a warning.
     fn trace(&self, message: &str);
+    /// The logical store directory, `builtins.storeDir`.
+    fn store_dir(&self) -> &str {
+        "/nix/store"
+    }
+    /// Adds a text file that refers to `references` (store paths) to the store, as
+    /// `builtins.toFile` does, and returns its store path.
+    fn add_text_to_store(
+        &self,
+        name: &str,
+        _contents: &str,
+        _references: &[&str],
+    ) -> Result<String> {
+        Err(EvalError::other(format!(
+            "cannot add the file '{name}' to the store: this evaluation has no store"
+        )))
+    }
+    /// Makes sure the store path `path` is valid, as `builtins.storePath` does when it may
+    /// write to the store; evaluations that only compute paths accept any.
+    fn ensure_store_path(&self, _path: &str) -> Result<()> {
+        Ok(())
+    }
     /// Copies a path into the store and returns its store path, as string interpolation of a
     /// path does.
     fn copy_path_to_store(&self, path: &str) -> Result<String> {

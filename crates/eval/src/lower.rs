@@ -231,12 +231,10 @@ impl Lowerer<'_, '_> {
                 };
                 // `builtins.length` and the like: a global set's attributes are known now.
                 if let (Expr::Const(Value::Attrs(set)), [AttrKey::Static(name)]) = (&*expr, &*path)
+                    && let Some(v) = set.get(*name)
+                    && !matches!(v, Value::Thunk(_))
                 {
-                    if let Some(v) = set.get(*name) {
-                        if !matches!(v, Value::Thunk(_)) {
-                            return Ok(Rc::new(Expr::Const(v.clone())));
-                        }
-                    }
+                    return Ok(Rc::new(Expr::Const(v.clone())));
                 }
                 Rc::new(Expr::Select {
                     expr,
@@ -421,10 +419,10 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
-        if parts.len() == 1 {
-            if let Expr::Const(Value::String(s)) = &*parts[0] {
-                return Ok(Rc::new(Expr::Const(Value::path(canon_path(s.as_str())))));
-            }
+        if parts.len() == 1
+            && let Expr::Const(Value::String(s)) = &*parts[0]
+        {
+            return Ok(Rc::new(Expr::Const(Value::path(canon_path(s.as_str())))));
         }
         Ok(Rc::new(Expr::PathInterpolate {
             parts: parts.into(),
@@ -1064,12 +1062,11 @@ fn strip_indentation(pieces: Vec<Piece>) -> Vec<Piece> {
                         }
                     }
                 }
-                if i == n - 1 {
-                    if let Some(p) = s2.rfind('\n') {
-                        if s2[p + 1..].bytes().all(|b| b == b' ') {
-                            s2.truncate(p + 1);
-                        }
-                    }
+                if i == n - 1
+                    && let Some(p) = s2.rfind('\n')
+                    && s2[p + 1..].bytes().all(|b| b == b' ')
+                {
+                    s2.truncate(p + 1);
                 }
                 out.push(Piece::Text(s2, true));
             }

@@ -42,11 +42,11 @@ fn print_value_in(v: &Value, cell: Option<usize>, out: &mut String, seen: &mut F
             } else {
                 cell
             };
-            if let Some(id) = id {
-                if !seen.insert(id) {
-                    out.push_str("«repeated»");
-                    return;
-                }
+            if let Some(id) = id
+                && !seen.insert(id)
+            {
+                out.push_str("«repeated»");
+                return;
             }
             out.push('[');
             for item in l.iter() {

@@ -50,15 +50,19 @@ pub(crate) struct Registry {
     pub(crate) known: HashMap<StorePath, Known>,
     /// Keep whole derivations, for `texts`.
     pub(crate) keep: bool,
+    /// Where the store directory's files are, when not at the logical directory itself.
+    pub(crate) physical_root: Option<std::path::PathBuf>,
 }
 
 impl Registry {
-    /// Computes the paths of a derivation and records it. `warn` shows a warning.
+    /// Computes the paths of a derivation and records it. `warn` shows a warning; `write`
+    /// is given the complete derivation (to write it to a store).
     pub(crate) fn instantiate(
         &mut self,
         store: &StoreDir,
         req: DerivationRequest,
         warn: &dyn Fn(&str),
+        write: &dyn Fn(&Derivation) -> Result<(), String>,
     ) -> Result<DerivationPaths, String> {
         let mut drv = Derivation {
             name: req.name,
@@ -121,6 +125,7 @@ impl Registry {
                 .collect(),
         };
         drop(aterm);
+        write(&drv)?;
         let keep = self.keep;
         self.known.insert(drv_path, Known::new(drv, hash, keep));
         Ok(paths)
@@ -199,7 +204,11 @@ impl Registry {
     fn get(&mut self, store: &StoreDir, path: &StorePath) -> Result<&Known, String> {
         if !self.known.contains_key(path) {
             let file = store.print(path);
-            let aterm = std::fs::read_to_string(&file)
+            let on_disk = match &self.physical_root {
+                Some(root) => root.join(file.trim_start_matches('/')),
+                None => std::path::PathBuf::from(&file),
+            };
+            let aterm = std::fs::read_to_string(&on_disk)
                 .map_err(|_| format!("path '{file}' is not valid"))?;
             let drv = Derivation::from_aterm(store, path.name(), &aterm)
                 .map_err(|e| format!("cannot read '{file}': {e}"))?;

@@ -1,28 +1,40 @@
 //! Connects the evaluator to the store: the only crate that knows both `cairn-eval` and
 //! `cairn-store`.
 //!
-//! `StoreIo` is the evaluator's `Io` with a store behind it. File-system reads go to
-//! `cairn_eval::StdIo`; the store hooks compute what Nix computes in read-only evaluation
-//! (`nix-instantiate --eval`): the store path of a path interpolated into a string, of a
-//! `builtins.path` or `filterSource` import, and the `.drv` and output paths of a derivation.
-//! Nothing is written to a store yet. Of each derivation only what later derivations need is
-//! kept (its hash modulo, output names and references); `StoreIo::keep_derivations` keeps whole
-//! derivations, whose `.drv` texts `StoreIo::derivations` then gives.
+//! `StoreIo` is the evaluator's `Io` with a store behind it, in one of three modes:
+//!
+//! - without a local store (`StoreIo::new`), the store hooks compute what Nix computes in
+//!   read-only evaluation (`nix-instantiate --eval`): the store path of a path interpolated
+//!   into a string, of a `builtins.path`, `filterSource` or `toFile`, and the `.drv` and
+//!   output paths of a derivation; nothing is written;
+//! - reading a local store (`StoreIo::reading`), the same, and paths inside the store
+//!   directory are read from the store's physical root (`builtins.readFile` of a store path);
+//! - writing to a local store (`StoreIo::writing`), as `nix-instantiate` does: sources and
+//!   `toFile` texts are added, every derivation's `.drv` is written, and `storePath` requires
+//!   a valid path.
+//!
+//! Of each derivation only what later derivations need is kept (its hash modulo, output names
+//! and references); `StoreIo::keep_derivations` keeps whole derivations, whose `.drv` texts
+//! `StoreIo::derivations` then gives.
 
 mod derivations;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-
-use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use cairn_eval::{
     DerivationPaths, DerivationRequest, EvalError, FileType, Io, PathImport, Result, StdIo,
 };
 use cairn_store::dump::{hash_file, hash_path};
-use cairn_store::{DRV_EXTENSION, Hash, HashAlgo, IngestionMethod, StoreDir};
+use cairn_store::{
+    DRV_EXTENSION, Hash, HashAlgo, IngestionMethod, LocalStore, StoreDir, StorePath,
+};
 
 use crate::derivations::Registry;
 
@@ -37,6 +49,10 @@ pub struct StoreIo {
 struct Inner {
     fs: StdIo,
     store: StoreDir,
+    /// The local store, when there is one.
+    local: Option<Arc<LocalStore>>,
+    /// Whether to write to it.
+    write: bool,
     /// Paths already copied to the store (`srcToStore`): path on disk to store path.
     sources: RefCell<HashMap<String, String>>,
     derivations: RefCell<Registry>,
@@ -58,8 +74,60 @@ impl StoreIo {
         }
     }
 
+    /// Evaluation with a local store that is read (paths in the store directory are its
+    /// files) but not written: paths are computed, as `nix-instantiate --eval` does.
+    pub fn reading(local: Arc<LocalStore>) -> StoreIo {
+        StoreIo::with_local(local, false)
+    }
+
+    /// Evaluation that writes sources, texts and derivations to a local store, as
+    /// `nix-instantiate` does.
+    pub fn writing(local: Arc<LocalStore>) -> StoreIo {
+        StoreIo::with_local(local, true)
+    }
+
+    fn with_local(local: Arc<LocalStore>, write: bool) -> StoreIo {
+        let registry = Registry {
+            physical_root: Some(local.root().to_path_buf()),
+            ..Registry::default()
+        };
+        StoreIo {
+            inner: Rc::new(Inner {
+                store: local.store_dir().clone(),
+                local: Some(local),
+                write,
+                derivations: RefCell::new(registry),
+                ..Inner::default()
+            }),
+        }
+    }
+
     pub fn store_dir(&self) -> &StoreDir {
         &self.inner.store
+    }
+
+    /// The local store this evaluation writes to.
+    fn writer(&self) -> Option<&LocalStore> {
+        self.inner.local.as_deref().filter(|_| self.inner.write)
+    }
+
+    /// Where a path is on disk: paths in the store directory are under the local store's
+    /// physical root.
+    fn on_disk<'a>(&self, path: &'a str) -> Cow<'a, str> {
+        match &self.inner.local {
+            Some(local) => match local.to_physical(path) {
+                Some(p) => Cow::Owned(p.to_string_lossy().into_owned()),
+                None => Cow::Borrowed(path),
+            },
+            None => Cow::Borrowed(path),
+        }
+    }
+
+    fn parse_store_path(&self, path: &str) -> Result<StorePath> {
+        self.inner
+            .store
+            .parse(path)
+            .map_err(|e| EvalError::other(e.to_string()))
     }
 
     /// Keeps every derivation instantiated from now on, for `derivations`.
@@ -96,19 +164,19 @@ impl StoreIo {
 
 impl Io for StoreIo {
     fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>> {
-        self.inner.fs.read_file(path)
+        self.inner.fs.read_file(&self.on_disk(path))
     }
 
     fn file_type(&self, path: &str) -> std::io::Result<FileType> {
-        self.inner.fs.file_type(path)
+        self.inner.fs.file_type(&self.on_disk(path))
     }
 
     fn path_exists(&self, path: &str) -> bool {
-        self.inner.fs.path_exists(path)
+        self.inner.fs.path_exists(&self.on_disk(path))
     }
 
     fn read_dir(&self, path: &str) -> std::io::Result<Vec<(String, FileType)>> {
-        self.inner.fs.read_dir(path)
+        self.inner.fs.read_dir(&self.on_disk(path))
     }
 
     fn get_env(&self, name: &str) -> Option<String> {
@@ -123,6 +191,45 @@ impl Io for StoreIo {
         self.inner.fs.trace(message)
     }
 
+    fn store_dir(&self) -> &str {
+        self.inner.store.as_str()
+    }
+
+    /// `builtins.toFile`: a text path, written when this evaluation writes.
+    fn add_text_to_store(&self, name: &str, contents: &str, references: &[&str]) -> Result<String> {
+        let refs = references
+            .iter()
+            .map(|r| self.parse_store_path(r))
+            .collect::<Result<BTreeSet<_>>>()?;
+        let store = &self.inner.store;
+        let sp = match self.writer() {
+            Some(local) => local
+                .add_text(name, contents.as_bytes(), &refs)
+                .map_err(|e| EvalError::other(e.to_string()))?,
+            None => store
+                .text_path_for(name, contents, &refs)
+                .map_err(|e| EvalError::other(e.to_string()))?,
+        };
+        Ok(store.print(&sp))
+    }
+
+    /// `builtins.storePath`: when this evaluation writes, the path must be valid.
+    fn ensure_store_path(&self, path: &str) -> Result<()> {
+        let sp = self.parse_store_path(path)?;
+        if let Some(local) = self.writer() {
+            if !local
+                .is_valid(&sp)
+                .map_err(|e| EvalError::other(e.to_string()))?
+            {
+                return Err(EvalError::other(format!("path '{path}' is not valid")));
+            }
+            local
+                .add_temp_root(&sp)
+                .map_err(|e| EvalError::other(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// `"${./path}"`: the `source` path of the NAR of `path`, named after its last component
     /// (Nix's `copyPathToStore` in read-only mode).
     fn copy_path_to_store(&self, path: &str) -> Result<String> {
@@ -135,7 +242,22 @@ impl Io for StoreIo {
             return Ok(p.clone());
         }
         let name = path.rsplit('/').next().unwrap_or(path);
-        let stored = self.store_path_of(path, name, IngestionMethod::Recursive, &mut |_| true)?;
+        let stored = match self.writer() {
+            Some(local) => {
+                let src = self.on_disk(path);
+                let sp = local
+                    .add_path(
+                        Path::new(&*src),
+                        name,
+                        IngestionMethod::Recursive,
+                        HashAlgo::Sha256,
+                        &mut |_| true,
+                    )
+                    .map_err(|e| EvalError::other(e.to_string()))?;
+                self.inner.store.print(&sp)
+            }
+            None => self.store_path_of(path, name, IngestionMethod::Recursive, &mut |_| true)?,
+        };
         self.inner
             .sources
             .borrow_mut()
@@ -144,10 +266,17 @@ impl Io for StoreIo {
     }
 
     fn instantiate_derivation(&self, drv: DerivationRequest) -> Result<DerivationPaths> {
+        let write = |drv: &cairn_store::Derivation| match self.writer() {
+            Some(local) => local
+                .add_derivation(drv)
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
         self.inner
             .derivations
             .borrow_mut()
-            .instantiate(&self.inner.store, drv, &|msg| self.trace(msg))
+            .instantiate(&self.inner.store, drv, &|msg| self.trace(msg), &write)
             .map_err(EvalError::other)
     }
 
@@ -172,9 +301,36 @@ impl Io for StoreIo {
             None => None,
         };
         let excluded = import.excluded;
-        let stored = self.store_path_of(import.path, import.name, method, &mut |p| {
-            p.to_str().is_none_or(|s| !excluded.contains(s))
-        })?;
+        let stored = match self.writer() {
+            Some(local) => {
+                // A path that is already valid is not read again.
+                if let Some(e) = &expected
+                    && local
+                        .is_valid(&self.parse_store_path(e)?)
+                        .map_err(|e| EvalError::other(e.to_string()))?
+                {
+                    return Ok(e.clone());
+                }
+                let src = self.on_disk(import.path).into_owned();
+                let strip = src.len() - import.path.len();
+                let sp = local
+                    .add_path(
+                        Path::new(&src),
+                        import.name,
+                        method,
+                        HashAlgo::Sha256,
+                        &mut |p| {
+                            p.to_str()
+                                .is_none_or(|s| !excluded.contains(s.get(strip..).unwrap_or(s)))
+                        },
+                    )
+                    .map_err(|e| EvalError::other(e.to_string()))?;
+                self.inner.store.print(&sp)
+            }
+            None => self.store_path_of(import.path, import.name, method, &mut |p| {
+                p.to_str().is_none_or(|s| !excluded.contains(s))
+            })?,
+        };
         if expected.is_some_and(|e| e != stored) {
             return Err(EvalError::other(format!(
                 "store path mismatch in (possibly filtered) path added from '{}'",

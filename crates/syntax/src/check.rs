@@ -547,10 +547,10 @@ impl<'a> Checker<'_> {
     fn lambda(&mut self, l: View<'a>, env: &Env<'_, 'a>) {
         let mut names: Vec<&'a str> = Vec::new();
         let mut defaults = Vec::new();
-        if let Some(p) = l.child(PARAM) {
-            if let Some(t) = p.token(IDENT) {
-                names.push(t.text());
-            }
+        if let Some(p) = l.child(PARAM)
+            && let Some(t) = p.token(IDENT)
+        {
+            names.push(t.text());
         }
         if let Some(p) = l.child(PATTERN) {
             if let Some(t) = p.child(PAT_BIND).and_then(|b| b.token(IDENT)) {

@@ -399,15 +399,16 @@ impl<'a> Lexer<'a> {
             end += 1;
         }
         let consumed = end - start;
-        if let (Some(last), Some(err)) = (self.tokens.last_mut(), self.errors.last_mut()) {
-            if last.kind == ERROR_TOKEN && err.end == start {
-                last.len += consumed as u32;
-                err.end = end;
-                let run: String = self.src[err.start..end].chars().take(20).collect();
-                err.message = format!("unexpected characters {run:?}");
-                self.pos = end;
-                return consumed;
-            }
+        if let (Some(last), Some(err)) = (self.tokens.last_mut(), self.errors.last_mut())
+            && last.kind == ERROR_TOKEN
+            && err.end == start
+        {
+            last.len += consumed as u32;
+            err.end = end;
+            let run: String = self.src[err.start..end].chars().take(20).collect();
+            err.message = format!("unexpected characters {run:?}");
+            self.pos = end;
+            return consumed;
         }
         let ch = self.src[start..end].chars().next().unwrap_or('?');
         let message = if ch.is_control() || ch.is_whitespace() || ch == '`' {

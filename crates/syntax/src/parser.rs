@@ -210,23 +210,23 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
             None
         }
     };
-    if let Some(r) = root {
-        if builder.depth(r) > MAX_DEPTH {
-            // Every later pass walks the tree; a tree this deep is refused, not walked. The error
-            // points at where the expression starts.
-            let first = builder.first_token(r) as usize;
-            let at = match offsets.get(first..=first + 1) {
-                Some(&[start, end]) => range(start, end),
-                _ => range(0, 0),
-            };
-            errors.push(SyntaxError {
-                range: at,
-                code: SyntaxErrorCode::NestedTooDeep,
-                message: format!("expression is nested more than {MAX_DEPTH} levels deep"),
-                related: None,
-            });
-            root = None;
-        }
+    if let Some(r) = root
+        && builder.depth(r) > MAX_DEPTH
+    {
+        // Every later pass walks the tree; a tree this deep is refused, not walked. The error
+        // points at where the expression starts.
+        let first = builder.first_token(r) as usize;
+        let at = match offsets.get(first..=first + 1) {
+            Some(&[start, end]) => range(start, end),
+            _ => range(0, 0),
+        };
+        errors.push(SyntaxError {
+            range: at,
+            code: SyntaxErrorCode::NestedTooDeep,
+            message: format!("expression is nested more than {MAX_DEPTH} levels deep"),
+            related: None,
+        });
+        root = None;
     }
 
     // Lex errors already explain their ERROR_TOKENs; don't report those twice.
@@ -241,10 +241,9 @@ pub(crate) fn parse_text(src: &str) -> ParseOutput {
         if let ParseError::UnrecognizedToken {
             token: (_, tok, _), ..
         } = &e
+            && tok.kind == ERROR_TOKEN
         {
-            if tok.kind == ERROR_TOKEN {
-                continue;
-            }
+            continue;
         }
         errors.push(ctx.describe(&e));
     }
@@ -654,12 +653,12 @@ impl GreenBuilder<'_> {
             let token = slot.get_or_insert_with(|| GreenToken::new(kind.into(), text));
             return NodeOrToken::Token(token.clone());
         }
-        if kind == WHITESPACE {
-            if let Some(slot) = indentation_slot(text) {
-                let mut indents = self.indents.borrow_mut();
-                let token = indents[slot].get_or_insert_with(|| GreenToken::new(kind.into(), text));
-                return NodeOrToken::Token(token.clone());
-            }
+        if kind == WHITESPACE
+            && let Some(slot) = indentation_slot(text)
+        {
+            let mut indents = self.indents.borrow_mut();
+            let token = indents[slot].get_or_insert_with(|| GreenToken::new(kind.into(), text));
+            return NodeOrToken::Token(token.clone());
         }
         let mut cache = self.cache.borrow_mut();
         let token = cache

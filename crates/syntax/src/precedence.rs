@@ -94,27 +94,26 @@ impl Builder {
                         if top_prec < prec {
                             break;
                         }
-                        if top_prec == prec {
-                            if let Pending::Binary(top_tok) = top {
-                                if assoc == Assoc::None {
-                                    self.operator_error(
-                                        t,
-                                        SyntaxErrorCode::ChainedOperator,
-                                        format!(
-                                            "`{}` cannot be chained, add parentheses",
-                                            op_text(t.kind)
-                                        ),
-                                    );
-                                } else if top_tok.kind != t.kind && prec == 0 {
-                                    self.operator_error(
-                                        t,
-                                        SyntaxErrorCode::MixedPipes,
-                                        "`|>` and `<|` cannot be mixed, add parentheses"
-                                            .to_string(),
-                                    );
-                                } else if assoc == Assoc::Right {
-                                    break;
-                                }
+                        if top_prec == prec
+                            && let Pending::Binary(top_tok) = top
+                        {
+                            if assoc == Assoc::None {
+                                self.operator_error(
+                                    t,
+                                    SyntaxErrorCode::ChainedOperator,
+                                    format!(
+                                        "`{}` cannot be chained, add parentheses",
+                                        op_text(t.kind)
+                                    ),
+                                );
+                            } else if top_tok.kind != t.kind && prec == 0 {
+                                self.operator_error(
+                                    t,
+                                    SyntaxErrorCode::MixedPipes,
+                                    "`|>` and `<|` cannot be mixed, add parentheses".to_string(),
+                                );
+                            } else if assoc == Assoc::Right {
+                                break;
                             }
                         }
                         self.reduce(&mut operands, &mut pending);

@@ -172,7 +172,7 @@ impl Gen {
     }
 
     fn expr(&mut self, depth: u32) -> String {
-        if depth == 0 || self.next() % 4 == 0 {
+        if depth == 0 || self.next().is_multiple_of(4) {
             return self.pick(&["a", "b", "c", "f", "1", "2"]).to_string();
         }
         let d = depth - 1;

@@ -73,6 +73,60 @@ pub(super) fn path(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result
     .map_err(|e| e.at(span))
 }
 
+/// `builtins.toFile name contents`: a text file in the store. Its references are the store
+/// paths in the contents' context; derivation outputs are refused, since the file would be
+/// made before they are built.
+pub(super) fn to_file(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+    let name = string_no_context(ev, &args[0]).map_err(|e| e.at(span))?;
+    let contents = ev.force_string(&args[1]).map_err(|e| e.at(span))?;
+    let mut references = Vec::new();
+    if let Some(ctx) = contents.context() {
+        for c in ctx.iter() {
+            if !c.starts_with('/') {
+                return Err(EvalError::other(format!(
+                    "in 'toFile': the file named '{name}' must not contain a reference to a \
+                     derivation but contains ({c})"
+                ))
+                .at(span));
+            }
+            references.push(&**c);
+        }
+    }
+    let stored = ev
+        .io
+        .add_text_to_store(&name, contents.as_str(), &references)
+        .map_err(|e| e.at(span))?;
+    let ctx = Context::from([stored.clone().into_boxed_str()]);
+    Ok(Value::string_with_context(stored, ctx))
+}
+
+/// `builtins.storePath path`: a path in the store, with the context that makes it a
+/// dependency.
+pub(super) fn store_path(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+    if ev.options.pure {
+        return Err(EvalError::other(
+            "'builtins.storePath' is not allowed in pure evaluation mode",
+        )
+        .at(span));
+    }
+    let path = ev.coerce_to_path(&args[0]).map_err(|e| e.at(span))?;
+    let dir = ev.io.store_dir().to_string();
+    let store_path = path
+        .strip_prefix(&dir)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .map(|rest| rest.split('/').next().unwrap_or(""))
+        .filter(|base| !base.is_empty())
+        .map(|base| format!("{dir}/{base}"));
+    let Some(store_path) = store_path else {
+        return Err(EvalError::other(format!("path '{path}' is not in the Nix store")).at(span));
+    };
+    ev.io
+        .ensure_store_path(&store_path)
+        .map_err(|e| e.at(span))?;
+    let ctx = Context::from([store_path.into_boxed_str()]);
+    Ok(Value::string_with_context(path, ctx))
+}
+
 fn add_path(
     ev: &mut Evaluator,
     path: &str,

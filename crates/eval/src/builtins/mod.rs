@@ -121,13 +121,13 @@ primops! {
     "sort" / 2 => sort,
     "split" / 2 => strings::regex_split,
     "splitVersion" / 1 => strings::split_version,
-    "storePath" / 1 => needs_store,
+    "storePath" / 1 => add_path::store_path,
     "stringLength" / 1 => strings::string_length,
     "sub" / 2 => sub,
     "substring" / 3 => strings::substring,
     "tail" / 1 => tail,
     "throw" / 1 => throw,
-    "toFile" / 2 => needs_store,
+    "toFile" / 2 => add_path::to_file,
     "toJSON" / 1 => json::to_json,
     "toPath" / 1 => fs::to_path,
     "toString" / 1 => strings::to_string,
@@ -181,7 +181,7 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
     add("null", Value::Null);
     add("langVersion", Value::Int(6));
     add("nixVersion", Value::string("2.8.0"));
-    add("storeDir", Value::string("/nix/store"));
+    add("storeDir", Value::string(ev.io.store_dir()));
     add("currentSystem", Value::string(ev.options.system.clone()));
     // Pure evaluation has no clock: `builtins.currentTime` does not exist there, as in Nix.
     if !ev.options.pure {
@@ -317,6 +317,12 @@ impl Evaluator {
         let mut ctx = Context::new();
         self.coerce_into(v, how, copy, &mut out, &mut ctx)?;
         Ok((out, ctx))
+    }
+
+    /// Whether `path` is inside the store directory.
+    pub(crate) fn is_in_store(&self, path: &str) -> bool {
+        path.strip_prefix(self.io.store_dir())
+            .is_some_and(|rest| rest.starts_with('/'))
     }
 
     /// Coerces to an absolute path string, as `readFile` and `import` take their argument.

@@ -441,7 +441,7 @@ pub(super) fn append_context(ev: &mut Evaluator, args: &mut [Value], _: Span) ->
     let mut ctx = s.context().cloned().unwrap_or_default();
     for entry in a.iter() {
         let path = entry.name.as_str();
-        if !path.starts_with("/nix/store/") {
+        if !ev.is_in_store(path) {
             return Err(EvalError::other(format!(
                 "context key '{path}' is not a store path"
             )));

@@ -127,13 +127,13 @@ impl XmlWriter {
         ptr: Option<usize>,
         f: impl FnOnce(&mut Self, &mut Evaluator) -> Result<()>,
     ) -> Result<()> {
-        if let Some(ptr) = ptr {
-            if self.ancestors.contains(&ptr) {
-                return Err(EvalError::new(
-                    ErrorKind::StackOverflow,
-                    "stack overflow (possible infinite recursion)",
-                ));
-            }
+        if let Some(ptr) = ptr
+            && self.ancestors.contains(&ptr)
+        {
+            return Err(EvalError::new(
+                ErrorKind::StackOverflow,
+                "stack overflow (possible infinite recursion)",
+            ));
         }
         ev.enter()?;
         self.ancestors.extend(ptr);
@@ -228,13 +228,13 @@ impl XmlWriter {
         let mut attrs = Vec::new();
         let mut drv_path = String::new();
         for name in ["drvPath", "outPath"] {
-            if let Some(x) = a.get_str(name) {
-                if let Value::String(s) = ev.force(x)? {
-                    if name == "drvPath" {
-                        drv_path = s.as_str().to_string();
-                    }
-                    attrs.push((name, s.as_str().to_string()));
+            if let Some(x) = a.get_str(name)
+                && let Value::String(s) = ev.force(x)?
+            {
+                if name == "drvPath" {
+                    drv_path = s.as_str().to_string();
                 }
+                attrs.push((name, s.as_str().to_string()));
             }
         }
         self.open("derivation", &attrs);

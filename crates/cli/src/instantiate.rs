@@ -27,6 +27,8 @@ pub(crate) fn run(
     color: ColorChoice,
 ) -> anyhow::Result<Outcome> {
     let store = global.open_store()?;
+    // Everything the evaluation writes is registered at once when it ends.
+    store.begin_batch()?;
     let io = cairn_glue::StoreIo::writing(store.clone());
     let (mut ev, cwd) = evaluator(&args.input, io)?;
     let found = selected_values(&mut ev, &args.input, &cwd).and_then(|values| {
@@ -36,6 +38,8 @@ pub(crate) fn run(
         }
         Ok(found.lines)
     });
+    // What was written stays, even when the evaluation failed later, as with Nix.
+    store.commit_batch()?;
     let lines = match found {
         Ok(lines) => lines,
         Err(e) => {

@@ -103,6 +103,17 @@ pub struct LocalStore {
     state: PathBuf,
     db: Mutex<db::Db>,
     temp_roots: Mutex<Option<TempRoots>>,
+    batch: Mutex<Option<Batch>>,
+}
+
+/// Paths added since `begin_batch`: in place on disk, registered by `commit_batch`.
+#[derive(Debug)]
+struct Batch {
+    /// Held until the batch is committed, so that no collection sees the unregistered paths.
+    _gc: GcLock,
+    pending: Vec<PathInfo>,
+    /// Output paths of the derivations among them.
+    outputs: Vec<(StorePath, Vec<(String, StorePath)>)>,
 }
 
 impl LocalStore {
@@ -139,6 +150,7 @@ impl LocalStore {
             state,
             db: Mutex::new(db),
             temp_roots: Mutex::new(None),
+            batch: Mutex::new(None),
         })
     }
 
@@ -204,9 +216,57 @@ impl LocalStore {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether `path` is valid.
+    /// Whether `path` is valid (or added in this process's batch).
     pub fn is_valid(&self, path: &StorePath) -> Result<bool> {
+        if self
+            .lock_batch()
+            .as_ref()
+            .is_some_and(|b| b.pending.iter().any(|i| i.path == *path))
+        {
+            return Ok(true);
+        }
         self.lock_db().is_valid(path)
+    }
+
+    fn lock_batch(&self) -> std::sync::MutexGuard<'_, Option<Batch>> {
+        self.batch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// From now on until `commit_batch`, adds put their files in place but register them
+    /// all at once, after one flush to disk: many small paths (the `.drv` files of an
+    /// evaluation) cost one flush and one transaction instead of one each. Until then a
+    /// crash leaves only unregistered files, which the next collection removes.
+    pub fn begin_batch(&self) -> Result<()> {
+        let mut batch = self.lock_batch();
+        if batch.is_none() {
+            *batch = Some(Batch {
+                _gc: GcLock::shared(&self.state)?,
+                pending: Vec::new(),
+                outputs: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Registers the paths added since `begin_batch`.
+    pub fn commit_batch(&self) -> Result<()> {
+        let Some(batch) = self.lock_batch().take() else {
+            return Ok(());
+        };
+        if batch.pending.is_empty() {
+            return Ok(());
+        }
+        fsutil::sync_fs(&self.real).map_err(StoreError::io("cannot flush the store to disk"))?;
+        let mut db = self.lock_db();
+        db.register(&batch.pending)?;
+        for (drv, outputs) in &batch.outputs {
+            db.add_derivation_outputs(drv, outputs)?;
+        }
+        drop(db);
+        for info in &batch.pending {
+            self.add_temp_root(&info.path)?;
+        }
+        Ok(())
     }
 
     /// The database's record of `path`, if it is valid.
@@ -344,6 +404,10 @@ impl LocalStore {
             .iter()
             .filter_map(|(n, o)| Some((n.clone(), o.path()?.clone())))
             .collect();
+        if let Some(batch) = self.lock_batch().as_mut() {
+            batch.outputs.push((path.clone(), outputs));
+            return Ok(path);
+        }
         self.lock_db().add_derivation_outputs(&path, &outputs)?;
         Ok(path)
     }
@@ -369,13 +433,26 @@ impl LocalStore {
                 "cannot remove the stale '{}'",
                 dest.display()
             )))?;
-            fsutil::sync_fs(temp).map_err(StoreError::io("cannot flush the store to disk"))?;
+            let mut batch = self.lock_batch();
+            if batch.is_none() {
+                fsutil::sync_fs(temp).map_err(StoreError::io("cannot flush the store to disk"))?;
+            }
             std::fs::rename(temp, &dest).map_err(StoreError::io(format!(
                 "cannot move '{}' into place",
                 dest.display()
             )))?;
-            fsutil::sync_dir(&self.real).map_err(StoreError::io("cannot flush the store"))?;
-            self.lock_db().register(std::slice::from_ref(&info))?;
+            match batch.as_mut() {
+                Some(b) => {
+                    b.pending.push(info);
+                    return Ok(());
+                }
+                None => {
+                    drop(batch);
+                    fsutil::sync_dir(&self.real)
+                        .map_err(StoreError::io("cannot flush the store"))?;
+                    self.lock_db().register(std::slice::from_ref(&info))?;
+                }
+            }
         }
         self.add_temp_root(&info.path)
     }

@@ -229,3 +229,20 @@ fn user_paths_may_be_logical_physical_or_links() {
     assert_eq!(store.parse_user_path(link.to_str().unwrap()).unwrap(), a);
     assert!(store.parse_user_path("/tmp").is_err());
 }
+
+#[test]
+fn batches_register_everything_at_once() {
+    let (_dir, store) = store();
+    store.begin_batch().unwrap();
+    let a = store.add_text("a", b"A", &BTreeSet::new()).unwrap();
+    let b = store
+        .add_text("b", b"B", &BTreeSet::from([a.clone()]))
+        .unwrap();
+    // In place and valid for this process, not yet in the database.
+    assert!(store.physical(&b).exists());
+    assert!(store.is_valid(&b).unwrap());
+    assert!(store.valid_paths().unwrap().is_empty());
+    store.commit_batch().unwrap();
+    assert_eq!(store.valid_paths().unwrap(), vec![b.clone(), a.clone()]);
+    assert_eq!(store.referrers(&a).unwrap(), BTreeSet::from([b]));
+}

@@ -1,0 +1,17 @@
+# One fixed output, its sha256 written in every form Nix reads; all give the same paths.
+let
+  inherit (import ../lib.nix) fixed hashes;
+  h = hashes.sha256;
+in
+{
+  base16 = fixed "fixed" { outputHash = h.base16; outputHashAlgo = "sha256"; };
+  base16Upper = fixed "fixed" { outputHash = "992A93455C71FEDD36AC9BBC439952C041CF61445958472AF479269B8D873513"; outputHashAlgo = "sha256"; };
+  otherDrv = fixed "fixed" { outputHash = h.base16; outputHashAlgo = "sha256"; extra = "differs only in the .drv"; };
+  base32 = fixed "fixed" { outputHash = h.base32; outputHashAlgo = "sha256"; };
+  base64 = fixed "fixed" { outputHash = h.base64; outputHashAlgo = "sha256"; };
+  sri = fixed "fixed" { outputHash = "sha256-${h.base64}"; };
+  sriWithAlgo = fixed "fixed" { outputHash = "sha256-${h.base64}"; outputHashAlgo = "sha256"; };
+  prefixed = fixed "fixed" { outputHash = "sha256:${h.base32}"; };
+  prefixedBase16 = fixed "fixed" { outputHash = "sha256:${h.base16}"; };
+  emptyAlgo = fixed "fixed" { outputHash = "sha256-${h.base64}"; outputHashAlgo = ""; };
+}

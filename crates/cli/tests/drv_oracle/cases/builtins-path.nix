@@ -21,5 +21,7 @@ in
     name = "p";
     src = builtins.path { path = ../files/hello.txt; recursive = false; sha256 = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"; };
   };
+  # A source may be named like a derivation.
+  drvName = mk { name = "p"; src = builtins.path { path = ../files/hello.txt; name = "x.drv"; }; };
   fileFilter = mk { name = "p"; src = builtins.path { path = ../files/hello.txt; filter = _: _: false; }; };
 }

@@ -10,6 +10,8 @@ in
   base32 = fixed "fixed" { outputHash = h.base32; outputHashAlgo = "sha256"; };
   base64 = fixed "fixed" { outputHash = h.base64; outputHashAlgo = "sha256"; };
   sri = fixed "fixed" { outputHash = "sha256-${h.base64}"; };
+  # Nix 2.8 takes base64 without its padding too.
+  sriUnpadded = fixed "fixed" { outputHash = "sha256-mSqTRVxx/t02rJu8Q5lSwEHPYURZWEcq9Hkmm42HNRM"; };
   sriWithAlgo = fixed "fixed" { outputHash = "sha256-${h.base64}"; outputHashAlgo = "sha256"; };
   prefixed = fixed "fixed" { outputHash = "sha256:${h.base32}"; };
   prefixedBase16 = fixed "fixed" { outputHash = "sha256:${h.base16}"; };

@@ -17,6 +17,10 @@ in
   both = mk { name = "both"; d = mid.drvPath; o = mid; };
   discarded = mk { name = "discarded"; d = builtins.unsafeDiscardOutputDependency top.drvPath; };
   discardedInList = mk { name = "discarded-list"; d = map (x: builtins.unsafeDiscardOutputDependency x.drvPath) [ base mid top ]; };
+  appended = mk {
+    name = "appended";
+    s = builtins.appendContext "text" { ${builtins.unsafeDiscardStringContext mid.drvPath} = { allOutputs = true; }; };
+  };
   structured = mk { name = "structured"; __structuredAttrs = true; d = top.drvPath; };
   exportGraph = mk { name = "graph"; exportReferencesGraph = [ "graph" top.drvPath ]; };
 }

@@ -8,7 +8,7 @@ in
 {
   lists = mk { name = "lists"; a = [ "x" "y" ]; b = [ ]; c = [ [ "n" [ "m" ] ] "o" [ ] ]; d = [ "" "" ]; e = [ null false true 1 ]; };
   bools = mk { name = "bools"; t = true; f = false; n = null; };
-  integers = mk { name = "ints"; zero = 0; one = 1; neg = -42; big = 9223372036854775807; small = -9223372036854775807; };
+  integers = mk { name = "ints"; zero = 0; one = 1; neg = -42; big = 9223372036854775807; small = -9223372036854775807; smallest = -9223372036854775807 - 1; };
   strings = mk { name = "strings"; empty = ""; text = "line\nnext \"quoted\" \\ tab\t cr\r unicode é → 🦀"; dollar = "$out \${x}"; };
   paths = mk { name = "paths"; file = ../files/hello.txt; dir = ../files/src; list = [ ../files/hello.txt ../files/builder.sh ]; };
   derivations = mk { name = "drvs"; one = dep; list = [ dep dep.dev ]; nested = [ [ dep ] ]; };

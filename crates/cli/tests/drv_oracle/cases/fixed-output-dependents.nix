@@ -21,6 +21,10 @@ assert a.outPath != c.outPath;
 assert d.outPath == e.outPath;
 {
   inherit viaCurl viaWget recursive a b c d e;
+  # Both fetchers as inputs: their hashes are one, and the dependent has the paths of a
+  # dependent of either.
+  both = mk { name = "built"; src = [ viaCurl viaWget ]; };
+  eitherCurl = mk { name = "built"; src = [ viaCurl ]; };
   # A fixed output depending on another derivation.
   fixedOnFixed = fixed "patched" { outputHash = hashes.sha1.base16; outputHashAlgo = "sha1"; src = viaCurl; };
   fixedOnPlain = fixed "patched" { outputHash = hashes.sha1.base16; outputHashAlgo = "sha1"; src = a; };

@@ -16,5 +16,7 @@ in
   hashed = mk { name = "ctx"; s = builtins.hashString "sha256" "${dep}"; };
   baseName = mk { name = "ctx"; s = baseNameOf "${dep}"; };
   dirName = mk { name = "ctx"; s = dirOf "${dep}/bin/x"; };
+  # Only a `drvPath`'s context changes; an output's stays.
+  discardOutputDependencyOfOutput = mk { name = "ctx"; s = builtins.unsafeDiscardOutputDependency "${dep.dev}"; };
   splitted = mk { name = "ctx"; s = builtins.head (builtins.split "-" "${dep}"); };
 }

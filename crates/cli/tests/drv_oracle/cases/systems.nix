@@ -8,6 +8,8 @@ in
   darwin = sys "aarch64-darwin";
   builtin = sys "builtin";
   odd = sys "some thing\nweird";
+  # The system is written unescaped into the `.drv`.
+  quoted = sys "with \"quotes\" and \\ backslash";
   number = sys 42;
   current = sys builtins.currentSystem;
 }

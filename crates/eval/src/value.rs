@@ -166,14 +166,42 @@ impl Context {
     }
 }
 
+/// Sorts the new elements alone and merges them in, so that adding a few elements to a large
+/// context (as `toJSON` of a list of thousands of derivations does, once per string) costs
+/// a pass over it, not a sort of it.
 impl<T: Into<Rc<str>>> Extend<T> for Context {
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
-        let before = self.0.len();
-        self.0.extend(iter.into_iter().map(Into::into));
-        if self.0.len() != before {
-            self.0.sort_unstable();
-            self.0.dedup();
+        let mut new: Vec<Rc<str>> = iter.into_iter().map(Into::into).collect();
+        if new.len() == 1 {
+            self.insert(new.pop().expect("one element"));
+            return;
         }
+        new.sort_unstable();
+        new.dedup();
+        if self.0.is_empty() {
+            self.0 = new;
+            return;
+        }
+        let old = std::mem::take(&mut self.0);
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let (mut old, mut new) = (old.into_iter().peekable(), new.into_iter().peekable());
+        loop {
+            let next = match (old.peek(), new.peek()) {
+                (Some(a), Some(b)) => match a.cmp(b) {
+                    std::cmp::Ordering::Less => old.next(),
+                    std::cmp::Ordering::Greater => new.next(),
+                    std::cmp::Ordering::Equal => {
+                        new.next();
+                        old.next()
+                    }
+                },
+                (Some(_), None) => old.next(),
+                (None, Some(_)) => new.next(),
+                (None, None) => break,
+            };
+            merged.extend(next);
+        }
+        self.0 = merged;
     }
 }
 
@@ -474,5 +502,25 @@ impl Thunk {
         Value::Thunk(Rc::new(Thunk {
             state: RefCell::new(state),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Context;
+
+    #[test]
+    fn contexts_stay_sorted_sets_when_extended() {
+        let mut c = Context::from(["/b", "/d"]);
+        c.extend(["/c", "/a", "/d", "/e", "/a"]);
+        c.extend(["/bb"]);
+        c.extend(["/a"]);
+        c.extend(Vec::<&str>::new());
+        let items: Vec<&str> = c.iter().map(|e| &**e).collect();
+        assert_eq!(items, ["/a", "/b", "/bb", "/c", "/d", "/e"]);
+        assert!(c.contains("/bb") && !c.contains("/f"));
+        let mut empty = Context::new();
+        empty.extend(["/z", "/y", "/z"]);
+        assert_eq!(empty.len(), 2);
     }
 }

@@ -1,0 +1,6 @@
+# The smallest derivation: a name, a builder and a system.
+derivation {
+  name = "plain";
+  builder = "/bin/sh";
+  system = "x86_64-linux";
+}

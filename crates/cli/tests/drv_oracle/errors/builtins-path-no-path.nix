@@ -1,0 +1,1 @@
+(import ../lib.nix).mk { name = "e"; src = builtins.path { name = "x"; }; }

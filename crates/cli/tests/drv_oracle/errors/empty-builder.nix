@@ -1,0 +1,1 @@
+derivation { name = "e"; builder = ""; system = "x86_64-linux"; }

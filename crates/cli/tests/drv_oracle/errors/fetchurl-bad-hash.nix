@@ -1,0 +1,1 @@
+(import <nix/fetchurl.nix>) { url = "https://example.org/x"; sha256 = "0000"; }

@@ -1,0 +1,1 @@
+derivation { name = "e"; system = "x86_64-linux"; }

@@ -1,0 +1,1 @@
+derivation { name = "e"; builder = "/bin/sh"; }

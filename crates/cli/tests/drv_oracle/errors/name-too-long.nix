@@ -1,0 +1,1 @@
+(import ../lib.nix).mk { name = builtins.concatStringsSep "" (builtins.genList (_: "a") 212); }

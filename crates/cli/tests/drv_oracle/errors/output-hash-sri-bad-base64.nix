@@ -1,0 +1,1 @@
+(import ../lib.nix).fixed "e" { outputHash = "sha256-mSqTRVxx/t02rJu8Q5lSwEHPYURZWEcq9Hkmm42HN!M="; }

@@ -1,0 +1,1 @@
+(import ../lib.nix).fixed "e" { outputHash = "sha256-"; }

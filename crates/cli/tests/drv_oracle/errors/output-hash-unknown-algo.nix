@@ -1,0 +1,1 @@
+let l = import ../lib.nix; in l.fixed "e" { outputHash = l.hashes.sha256.base16; outputHashAlgo = "sha3"; }

@@ -1,0 +1,1 @@
+(import ../lib.nix).strict { name = "e"; outputs = [ "" ]; }

@@ -1,0 +1,1 @@
+(import ../lib.nix).mk { name = "e"; __structuredAttrs = "yes"; }

@@ -27,6 +27,11 @@
 //! Nix once the closure's `.drv` files are in the store, and Nix writes them only in read-write
 //! mode. Those cases write to `/nix/store`.
 //!
+//! Where Nix can write its store (as root), every case of `cases/` is also instantiated by both
+//! programs (`cairn instantiate` into a store of its own, `nix-instantiate --read-write-mode`
+//! into `/nix/store`), and every `.drv` file the case names must have the same bytes; a case
+//! with the line `# nix: no-drv-files` is left out of this (Nix cannot read its files back).
+//!
 //! Without `nix-instantiate` every test is skipped, loudly, and the run passes.
 
 use std::path::{Path, PathBuf};
@@ -82,6 +87,11 @@ impl Run {
 
 /// The line of a case that makes Nix evaluate it in read-write mode, with the local store.
 const READ_WRITE: &str = "# nix: --read-write-mode";
+
+/// The line of a case whose `.drv` files Nix cannot read back (it writes a `system` with quotes
+/// unescaped; a source named `*.drv` is taken for a derivation), so that Nix's read-write
+/// mode fails on it: its files are not compared.
+const NO_DRV_FILES: &str = "# nix: no-drv-files";
 
 /// Evaluates the projection of the case `file` (relative to `dir`, such as `cases/plain.nix`).
 fn evaluate(program: Program, file: &str, dir: &Path) -> Run {
@@ -198,7 +208,89 @@ fn agrees(file: &str, dir: &Path) -> Result<(), Failed> {
     if drvs.is_empty() || drvs.iter().any(|p| !p.ends_with(".drv")) {
         return Err(format!("the case gives no derivation, or odd ones: {drvs:?}").into());
     }
+    let text = std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string())?;
+    if WRITABLE_NIX_STORE.get().copied().unwrap_or(false)
+        && !text.lines().any(|l| l.trim().starts_with(NO_DRV_FILES))
+    {
+        same_drv_files(file, dir, &drvs)?;
+    }
     Ok(())
+}
+
+/// Whether Nix can write its store here, for the comparison of `.drv` files.
+static WRITABLE_NIX_STORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Both programs write the `.drv` files of the case (`cairn instantiate` into a store of its
+/// own, Nix in read-write mode into `/nix/store`), and each file the projection names has the
+/// same bytes in both.
+fn same_drv_files(file: &str, dir: &Path, drvs: &[String]) -> Result<(), Failed> {
+    let projection = format!("import ./project.nix (import ./{file})");
+    let theirs = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "--read-write-mode", "-E"])
+        .arg(&projection)
+        .current_dir(dir)
+        .env("HOME", "/fake-home")
+        .env_remove("NIX_REMOTE")
+        .env_remove("NIX_PATH")
+        .output()
+        .map_err(|e| format!("nix-instantiate does not run: {e}"))?;
+    if !theirs.status.success() {
+        return Err(format!(
+            "nix-instantiate --read-write-mode fails: {}",
+            String::from_utf8_lossy(&theirs.stderr)
+        )
+        .into());
+    }
+    // A derivation that depends on everything the projection forces, so that instantiating
+    // it writes every `.drv` of the case.
+    let probe = format!(
+        "derivation {{ name = \"probe\"; builder = \"/bin/sh\"; system = \"x\"; \
+         data = builtins.unsafeDiscardStringContext (builtins.toJSON ({projection})); }}"
+    );
+    let store = dir.join("../cairn-store");
+    let ours = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["instantiate", "--color", "never", "-E", &probe])
+        .current_dir(dir)
+        .env("HOME", "/fake-home")
+        .env("CAIRN_STORE", &store)
+        .env_remove("CAIRN_STORE_DIR")
+        .env_remove("NIX_PATH")
+        .output()
+        .map_err(|e| format!("cairn does not run: {e}"))?;
+    if !ours.status.success() {
+        return Err(format!(
+            "cairn instantiate fails: {}",
+            String::from_utf8_lossy(&ours.stderr)
+        )
+        .into());
+    }
+    for drv in drvs {
+        let nix_bytes = std::fs::read(drv).map_err(|e| format!("Nix did not write {drv}: {e}"))?;
+        let our_file = store.join(drv.trim_start_matches('/'));
+        let our_bytes =
+            std::fs::read(&our_file).map_err(|e| format!("cairn did not write {drv}: {e}"))?;
+        if nix_bytes != our_bytes {
+            return Err(format!(
+                "the .drv files differ: {drv}\n--- cairn:\n{}\n--- nix:\n{}",
+                String::from_utf8_lossy(&our_bytes),
+                String::from_utf8_lossy(&nix_bytes)
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether `nix-store --add` works here (root, or a store the user owns).
+fn nix_store_writable(dir: &Path) -> bool {
+    let probe = dir.join("probe-file");
+    std::fs::write(&probe, "probe").is_ok()
+        && Command::new("nix-store")
+            .arg("--add")
+            .arg(&probe)
+            .env_remove("NIX_REMOTE")
+            .output()
+            .is_ok_and(|o| o.status.success())
 }
 
 /// A case of `errors/`: both programs fail, cairn with exit 1.
@@ -299,6 +391,14 @@ fn main() {
     let work = tempfile::tempdir().expect("a temporary folder");
     let dir = work.path().join("drv_oracle");
     copy_tree(&data_dir(), &dir).expect("the data folder copies");
+    let writable = nix_store_writable(work.path());
+    if !writable {
+        eprintln!(
+            "\n*** SKIPPED: Nix cannot write its store here, so the .drv files are not \
+             compared byte for byte (the paths still are) ***\n"
+        );
+    }
+    WRITABLE_NIX_STORE.set(writable).expect("set once");
 
     type Check = fn(&str, &Path) -> Result<(), Failed>;
     let kinds: [(&str, Check); 3] = [

@@ -25,3 +25,4 @@ in
   drvName = mk { name = "p"; src = builtins.path { path = ../files/hello.txt; name = "x.drv"; }; };
   fileFilter = mk { name = "p"; src = builtins.path { path = ../files/hello.txt; filter = _: _: false; }; };
 }
+# nix: no-drv-files (a source named x.drv is taken for a derivation in read-write mode)

@@ -312,11 +312,19 @@ impl Lowerer<'_, '_> {
                     .parse()
                     .map_err(|_| self.err(range, "integer literal out of range"))?,
             ),
-            Some(ast::LiteralKind::Float(t)) => Value::Float(
-                t.text()
-                    .parse()
-                    .map_err(|_| self.err(range, "invalid float literal"))?,
-            ),
+            Some(ast::LiteralKind::Float(t)) => {
+                // Nix reads floats with `strtod` and refuses the ones it flags as out of range:
+                // overflow to infinity, and underflow to a subnormal or to zero.
+                let text = t.text();
+                let invalid = || self.err(range, &format!("invalid float '{text}'"));
+                let f: f64 = text.parse().map_err(|_| invalid())?;
+                let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+                let nonzero = mantissa.bytes().any(|b| b.is_ascii_digit() && b != b'0');
+                if f.is_infinite() || (f.abs() < f64::MIN_POSITIVE && nonzero) {
+                    return Err(invalid());
+                }
+                Value::Float(f)
+            }
             Some(ast::LiteralKind::Uri(t)) => Value::string(t.text()),
             None => return Err(self.err(range, "syntax error: bad literal")),
         })

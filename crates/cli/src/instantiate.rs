@@ -15,8 +15,9 @@ pub(crate) struct InstantiateArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Make PATH a link to the (first) `.drv` written, registered as a garbage collector root.
-    /// With several derivations, the others get PATH-2, PATH-3 and so on.
+    /// Make PATH a link to the (first) `.drv` written, registered as a garbage collector root,
+    /// and print PATH instead of the `.drv` path. With several derivations, the others get
+    /// PATH-2, PATH-3 and so on.
     #[arg(long, value_name = "PATH")]
     add_root: Option<PathBuf>,
 }
@@ -58,15 +59,19 @@ pub(crate) fn run(
     let mut out = String::new();
     for (i, (drv_path, output)) in lines.iter().enumerate() {
         if let Some(root) = &args.add_root {
+            // As nix-instantiate: the roots are printed instead of the paths.
             let link = if i == 0 {
                 root.clone()
             } else {
                 PathBuf::from(format!("{}-{}", root.display(), i + 1))
             };
+            let link = std::path::absolute(&link)?;
             let sp = store.store_dir().parse(drv_path)?;
             store.add_indirect_root(&link, &sp)?;
+            out.push_str(&link.to_string_lossy());
+        } else {
+            out.push_str(drv_path);
         }
-        out.push_str(drv_path);
         if output != "out" {
             out.push('!');
             out.push_str(output);

@@ -27,7 +27,13 @@ struct Cli {
     global: GlobalArgs,
 
     /// When to use colours in messages.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        help_heading = "Global options"
+    )]
     color: ColorChoice,
 
     #[command(subcommand)]
@@ -108,16 +114,28 @@ pub(crate) struct GlobalArgs {
         value_name = "DIR",
         env = "CAIRN_STORE_DIR",
         global = true,
-        default_value = "/nix/store"
+        default_value = "/nix/store",
+        help_heading = "Global options"
     )]
     store_dir: String,
 
     /// Say more about what is going on (repeatable).
-    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    #[arg(
+        short = 'v',
+        long = "verbose",
+        action = clap::ArgAction::Count,
+        global = true,
+        help_heading = "Global options"
+    )]
     verbose: u8,
 
     /// Say nothing but errors.
-    #[arg(short = 'q', long = "quiet", global = true)]
+    #[arg(
+        short = 'q',
+        long = "quiet",
+        global = true,
+        help_heading = "Global options"
+    )]
     quiet: bool,
 }
 
@@ -148,7 +166,7 @@ impl GlobalArgs {
         Ok(std::sync::Arc::new(store))
     }
 
-    /// Opens the store if it exists, without creating anything.
+    /// Opens the store if it exists with this store directory, without creating anything.
     pub(crate) fn existing_store(
         &self,
     ) -> anyhow::Result<Option<std::sync::Arc<cairn_store::LocalStore>>> {
@@ -156,7 +174,14 @@ impl GlobalArgs {
         if !root.join("nix/var/cairn/db/db.sqlite").exists() {
             return Ok(None);
         }
-        self.open_store().map(Some)
+        let store =
+            cairn_store::LocalStore::open(&root, cairn_store::StoreDir::new(&self.store_dir));
+        match store {
+            Ok(store) => Ok(Some(std::sync::Arc::new(store))),
+            // Another store directory: that store's paths are not these.
+            Err(cairn_store::StoreError::WrongStoreDir { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Whether progress and summaries are wanted.

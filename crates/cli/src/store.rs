@@ -149,15 +149,13 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
                     Some(n) => n.clone(),
                     None => base_name(p)?,
                 };
-                let sp = store
-                    .add_path(
-                        p,
-                        &name,
-                        IngestionMethod::Recursive,
-                        HashAlgo::Sha256,
-                        &mut |_| true,
-                    )
-                    .with_context(|| format!("cannot add '{}'", p.display()))?;
+                let sp = store.add_path(
+                    p,
+                    &name,
+                    IngestionMethod::Recursive,
+                    HashAlgo::Sha256,
+                    &mut |_| true,
+                )?;
                 writeln!(out, "{}", store.store_dir().print(&sp))?;
             }
             Outcome::Success
@@ -176,9 +174,7 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
                 IngestionMethod::Flat
             };
             for p in &paths {
-                let sp = store
-                    .add_path(p, &base_name(p)?, method, algo, &mut |_| true)
-                    .with_context(|| format!("cannot add '{}'", p.display()))?;
+                let sp = store.add_path(p, &base_name(p)?, method, algo, &mut |_| true)?;
                 writeln!(out, "{}", store.store_dir().print(&sp))?;
             }
             Outcome::Success
@@ -203,10 +199,10 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
         }
         StoreCommand::Cat { path } => {
             let (logical, physical) = resolve(&store, &path)?;
-            let md =
-                std::fs::metadata(&physical).with_context(|| format!("cannot read '{logical}'"))?;
+            let md = std::fs::symlink_metadata(&physical)
+                .with_context(|| format!("cannot read '{logical}'"))?;
             if !md.is_file() {
-                bail!("'{logical}' is not a regular file");
+                bail!("path '{logical}' is not a regular file");
             }
             let mut f = std::fs::File::open(&physical)
                 .with_context(|| format!("cannot read '{logical}'"))?;
@@ -247,7 +243,7 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
                 }
             })?;
             out.flush()?;
-            report_verify(&store, &report);
+            report_verify(&store, &report, global.chatty());
             if report.is_ok() {
                 Outcome::Success
             } else {
@@ -269,7 +265,12 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
                 }
                 return finish(out, Outcome::Success);
             }
-            let waiting = || eprintln!("waiting for other cairn processes to finish adding paths");
+            let chatty = global.chatty();
+            let waiting = || {
+                if chatty {
+                    eprintln!("waiting for other cairn processes to finish adding paths");
+                }
+            };
             let report = store.gc(&GcOptions { dry_run }, &waiting)?;
             for p in &report.dead {
                 writeln!(out, "{}", store.store_dir().print(p))?;
@@ -282,10 +283,16 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
                     "deleted"
                 };
                 eprintln!(
-                    "{} store paths {verb}, {} freed",
-                    report.dead.len(),
+                    "{} {verb}, {} freed",
+                    plural(report.dead.len(), "store path", "store paths"),
                     human_size(report.bytes)
                 );
+                if !report.strays.is_empty() {
+                    eprintln!(
+                        "removed {} left by interrupted adds",
+                        plural(report.strays.len(), "entry", "entries")
+                    );
+                }
             }
             Outcome::Success
         }
@@ -294,10 +301,15 @@ pub(crate) fn run(cmd: StoreCommand, global: &GlobalArgs) -> anyhow::Result<Outc
             for p in &paths {
                 sps.push(store.parse_user_path(p)?);
             }
-            let waiting = || eprintln!("waiting for other cairn processes to finish adding paths");
+            let chatty = global.chatty();
+            let waiting = || {
+                if chatty {
+                    eprintln!("waiting for other cairn processes to finish adding paths");
+                }
+            };
             store.delete(&sps, &waiting)?;
-            if global.chatty() {
-                eprintln!("{} store paths deleted", sps.len());
+            if chatty {
+                eprintln!("{} deleted", plural(sps.len(), "store path", "store paths"));
             }
             Outcome::Success
         }
@@ -332,21 +344,32 @@ fn valid_path(store: &LocalStore, arg: &str) -> anyhow::Result<StorePath> {
 }
 
 /// A path inside the store the user named: its logical name and where it is on disk. Its
-/// store path must be valid.
+/// store path must be valid; symbolic links inside it are not followed (a path through one is
+/// an error), and `..` cannot leave it.
 fn resolve(store: &LocalStore, arg: &str) -> anyhow::Result<(String, PathBuf)> {
     let sp = valid_path(store, arg)?;
     let logical_root = store.store_dir().print(&sp);
-    let rest = if let Some(rest) = arg.strip_prefix(&logical_root) {
-        rest.to_string()
-    } else {
-        let phys = store.physical(&sp);
-        let phys = phys.to_string_lossy();
-        arg.strip_prefix(&*phys).unwrap_or("").to_string()
+    let phys_root = store.physical(&sp);
+    let rest = match arg.strip_prefix(&logical_root) {
+        Some(rest) => rest.to_string(),
+        None => {
+            let phys = phys_root.to_string_lossy();
+            arg.strip_prefix(&*phys).unwrap_or("").to_string()
+        }
     };
-    let logical = format!("{logical_root}{rest}");
-    let physical = store
-        .to_physical(&logical)
-        .context("the path is not in the store")?;
+    let mut logical = logical_root;
+    let mut physical = phys_root;
+    for component in rest.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        if component == ".." {
+            bail!("'{arg}': '..' may not leave a store path");
+        }
+        if std::fs::symlink_metadata(&physical).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!("'{arg}' goes through the symbolic link '{logical}', which is not followed");
+        }
+        logical.push('/');
+        logical.push_str(component);
+        physical.push(component);
+    }
     Ok((logical, physical))
 }
 
@@ -472,7 +495,7 @@ fn path_info(
     Ok(())
 }
 
-fn report_verify(store: &LocalStore, report: &VerifyReport) {
+fn report_verify(store: &LocalStore, report: &VerifyReport, chatty: bool) {
     let dir = store.store_dir();
     for p in &report.missing {
         eprintln!(
@@ -494,11 +517,21 @@ fn report_verify(store: &LocalStore, report: &VerifyReport) {
         );
     }
     let problems = report.missing.len() + report.modified.len() + report.dangling.len();
+    let paths = plural(report.checked, "path", "paths");
     if problems == 0 {
-        eprintln!("checked {} paths: all good", report.checked);
+        if chatty {
+            eprintln!("checked {paths}: all good");
+        }
     } else {
-        eprintln!("checked {} paths: {problems} problems", report.checked);
+        eprintln!(
+            "checked {paths}: {}",
+            plural(problems, "problem", "problems")
+        );
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn human_size(bytes: u64) -> String {

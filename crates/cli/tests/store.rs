@@ -234,9 +234,19 @@ fn gc_keeps_what_roots_keep() {
         r#"derivation { name = "a"; builder = "/bin/sh"; system = "x86_64-linux"; src = ./src/b.txt; }"#,
     )
     .unwrap();
-    let drv = env.ok(&["instantiate", "--add-root", "drv-link", "d.nix"]);
-    let drv = drv.trim();
-    assert!(env.path("drv-link").is_symlink());
+    // As nix-instantiate, the root is printed instead of the path.
+    let link = env.ok(&["instantiate", "--add-root", "drv-link", "d.nix"]);
+    assert_eq!(link.trim(), env.path("drv-link").to_str().unwrap());
+    let target = std::fs::read_link(env.path("drv-link")).unwrap();
+    let drv = format!(
+        "/nix/store/{}",
+        target.file_name().unwrap().to_str().unwrap()
+    );
+    let drv = drv.as_str();
+    assert_eq!(
+        env.ok(&["store", "gc", "--print-roots"]),
+        format!("{} -> {drv}\n", env.path("drv-link").display())
+    );
     let dead = env.ok(&["store", "gc", "--dry-run"]);
     assert_eq!(dead, format!("{SRC}\n"), "the tree is not kept by any root");
     env.ok(&["store", "gc"]);
@@ -259,6 +269,40 @@ fn gc_keeps_what_roots_keep() {
     std::fs::remove_file(env.path("drv-link")).unwrap();
     env.ok(&["store", "gc"]);
     assert_eq!(env.ok(&["store", "ls"]), "");
+}
+
+#[test]
+fn cat_and_ls_do_not_follow_links_out_of_the_store() {
+    let env = Env::new();
+    let evil = env.path("evil");
+    std::fs::create_dir(&evil).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", evil.join("host")).unwrap();
+    std::os::unix::fs::symlink("/etc", evil.join("etc")).unwrap();
+    let p = env.ok(&["store", "add", evil.to_str().unwrap()]);
+    let p = p.trim();
+    for (arg, message) in [
+        (format!("{p}/host"), "is not a regular file"),
+        (format!("{p}/etc/passwd"), "goes through the symbolic link"),
+        (
+            format!("{p}/../../../etc/passwd"),
+            "'..' may not leave a store path",
+        ),
+    ] {
+        let out = env.run(&["store", "cat", &arg]);
+        assert_eq!(out.status.code(), Some(2), "{arg}");
+        assert!(out.stdout.is_empty(), "{arg}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{arg}: {stderr}");
+        if !arg.ends_with("/host") {
+            let out = env.run(&["store", "ls", "-R", &arg]);
+            assert_eq!(out.status.code(), Some(2), "{arg}");
+        }
+    }
+    // A link itself is listed, not followed.
+    assert_eq!(
+        env.ok(&["store", "ls", "-l", &format!("{p}/host")]),
+        format!("lrwxrwxrwx            0 {p}/host -> /etc/hostname\n")
+    );
 }
 
 #[test]

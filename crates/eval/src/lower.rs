@@ -316,7 +316,7 @@ impl Lowerer<'_, '_> {
                 // Nix reads floats with `strtod` and refuses the ones it flags as out of range:
                 // overflow to infinity, and underflow to a subnormal or to zero.
                 let text = t.text();
-                let invalid = || self.err(range, &format!("invalid float '{text}'"));
+                let invalid = || self.err(range, format!("invalid float '{text}'"));
                 let f: f64 = text.parse().map_err(|_| invalid())?;
                 let mantissa = text.split(['e', 'E']).next().unwrap_or("");
                 let nonzero = mantissa.bytes().any(|b| b.is_ascii_digit() && b != b'0');

@@ -65,11 +65,11 @@ primops! {
     "div" / 2 => div,
     "elem" / 2 => elem,
     "elemAt" / 2 => elem_at,
-    "fetchGit" / 1 => needs_store,
-    "fetchMercurial" / 1 => needs_store,
-    "fetchTarball" / 1 => needs_store,
-    "fetchTree" / 1 => needs_store,
-    "fetchurl" / 1 => needs_store,
+    "fetchGit" / 1 => fetch_git,
+    "fetchMercurial" / 1 => fetch_mercurial,
+    "fetchTarball" / 1 => fetch_tarball,
+    "fetchTree" / 1 => fetch_tree,
+    "fetchurl" / 1 => fetch_url,
     "filter" / 2 => filter,
     "filterSource" / 2 => add_path::filter_source,
     "findFile" / 2 => fs::find_file,
@@ -244,10 +244,33 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
     globals
 }
 
-fn needs_store(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
-    Err(EvalError::other(
-        "this built-in needs a store, which this evaluation does not have",
-    ))
+/// The fetchers download while evaluating, which cairn does not do: every download is a
+/// fixed-output derivation, checked against its hash when it is built.
+fn no_fetching(name: &str) -> Result<Value> {
+    Err(EvalError::other(format!(
+        "'builtins.{name}' downloads during evaluation, which cairn does not do; use a \
+         fixed-output derivation, such as `import <nix/fetchurl.nix> {{ url = ...; sha256 = ...; }}`"
+    )))
+}
+
+fn fetch_git(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
+    no_fetching("fetchGit")
+}
+
+fn fetch_mercurial(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
+    no_fetching("fetchMercurial")
+}
+
+fn fetch_tarball(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
+    no_fetching("fetchTarball")
+}
+
+fn fetch_tree(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
+    no_fetching("fetchTree")
+}
+
+fn fetch_url(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
+    no_fetching("fetchurl")
 }
 
 // ----- argument helpers -----

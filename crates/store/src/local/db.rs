@@ -55,11 +55,11 @@ pub(super) struct Db {
 }
 
 impl Db {
-    pub(super) fn open(file: &Path, store_dir: &str) -> Result<Db> {
+    pub(super) fn open(file: &Path, store_dir: &str, root: &Path) -> Result<Db> {
         let name = file.display().to_string();
-        let err = |source| StoreError::Db {
+        let err = |error| StoreError::Db {
             path: name.clone(),
-            source,
+            error,
         };
         let conn = Connection::open(file).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(3600)).map_err(err)?;
@@ -80,14 +80,11 @@ impl Db {
             .map_err(err)?;
         match recorded {
             Some(dir) if dir != store_dir => {
-                return Err(StoreError::Other(format!(
-                    "the store at '{}' has the store directory '{dir}', not '{store_dir}' \
-                     (store paths depend on it; use --store-dir {dir}, or another --store)",
-                    file.parent()
-                        .and_then(|p| p.parent())
-                        .unwrap_or(file)
-                        .display()
-                )));
+                return Err(StoreError::WrongStoreDir {
+                    root: root.display().to_string(),
+                    recorded: dir,
+                    asked: store_dir.to_string(),
+                });
             }
             Some(_) => {}
             None => {
@@ -106,9 +103,9 @@ impl Db {
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Db {
+        |error| StoreError::Db {
             path: self.file.clone(),
-            source,
+            error,
         }
     }
 
@@ -253,9 +250,9 @@ impl Db {
     pub(super) fn register(&mut self, infos: &[PathInfo]) -> Result<()> {
         let dir = self.dir.clone();
         let file = self.file.clone();
-        let err = |source| StoreError::Db {
+        let err = |error| StoreError::Db {
             path: file.clone(),
-            source,
+            error,
         };
         let tx = self.conn.transaction().map_err(err)?;
         {
@@ -274,7 +271,7 @@ impl Db {
                         info.registration_time,
                         info.deriver.as_ref().map(|d| dir.print(d)),
                         info.nar_size as i64,
-                        1,
+                        None::<i64>,
                         info.sigs.join(" "),
                         info.ca.as_deref(),
                     ])
@@ -325,9 +322,9 @@ impl Db {
             .map_err(self.err())?;
         for (name, path) in outputs {
             st.execute(params![dir.print(drv), name, dir.print(path)])
-                .map_err(|source| StoreError::Db {
+                .map_err(|error| StoreError::Db {
                     path: self.file.clone(),
-                    source,
+                    error,
                 })?;
         }
         Ok(())
@@ -338,9 +335,9 @@ impl Db {
     pub(super) fn invalidate(&mut self, paths: &[StorePath]) -> Result<()> {
         let dir = self.dir.clone();
         let file = self.file.clone();
-        let err = |source| StoreError::Db {
+        let err = |error| StoreError::Db {
             path: file.clone(),
-            source,
+            error,
         };
         let tx = self.conn.transaction().map_err(err)?;
         {

@@ -56,6 +56,12 @@ impl VerifyReport {
 
 pub(super) fn add_indirect_root(store: &LocalStore, link: &Path, path: &StorePath) -> Result<()> {
     let link = absolute(link)?;
+    if let Some(parent) = link.parent() {
+        std::fs::create_dir_all(parent).map_err(StoreError::io(format!(
+            "cannot create the folder of the link '{}'",
+            link.display()
+        )))?;
+    }
     let target = store.physical(path);
     match std::fs::symlink_metadata(&link) {
         Ok(md) if md.file_type().is_symlink() => {
@@ -87,18 +93,19 @@ pub(super) fn add_indirect_root(store: &LocalStore, link: &Path, path: &StorePat
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
-    if p.is_absolute() {
-        return Ok(p.to_path_buf());
-    }
-    Ok(std::env::current_dir()
-        .map_err(StoreError::io("cannot get the current directory"))?
-        .join(p))
+    std::path::absolute(p).map_err(StoreError::io(format!("cannot resolve '{}'", p.display())))
 }
 
 impl LocalStore {
-    /// The roots: each link under `gcroots/` (by its path) and the store path it keeps.
-    /// Registered links that no longer point into the store are removed.
+    /// The roots: each link (a link under `gcroots/`, or the link a record under
+    /// `gcroots/auto/` names) and the store path it keeps.
     pub fn roots(&self) -> Result<BTreeMap<PathBuf, StorePath>> {
+        self.find_roots(false)
+    }
+
+    /// The roots; with `prune`, records of links that no longer point into the store are
+    /// removed.
+    fn find_roots(&self, prune: bool) -> Result<BTreeMap<PathBuf, StorePath>> {
         let mut out = BTreeMap::new();
         let mut todo = vec![self.state.join("gcroots")];
         while let Some(dir) = todo.pop() {
@@ -113,11 +120,16 @@ impl LocalStore {
                 if md.is_dir() {
                     todo.push(path);
                 } else if md.file_type().is_symlink() {
+                    let auto = dir.ends_with("auto");
                     match self.resolve_root(&path) {
                         Some(sp) => {
-                            out.insert(path, sp);
+                            let shown = match auto {
+                                true => std::fs::read_link(&path).unwrap_or(path),
+                                false => path,
+                            };
+                            out.insert(shown, sp);
                         }
-                        None if dir.ends_with("auto") => {
+                        None if auto && prune => {
                             let _ = std::fs::remove_file(&path);
                         }
                         None => {}
@@ -151,7 +163,7 @@ impl LocalStore {
     /// The live paths: the closure of the roots and the temporary roots. The caller holds the
     /// exclusive gc lock.
     fn live(&self) -> Result<BTreeSet<StorePath>> {
-        let mut roots: Vec<StorePath> = self.roots()?.into_values().collect();
+        let mut roots: Vec<StorePath> = self.find_roots(true)?.into_values().collect();
         roots.extend(read_temp_roots(&self.state)?);
         let db = self.lock_db();
         let valid: BTreeSet<StorePath> = db.valid_paths()?.into_iter().collect();
@@ -213,7 +225,10 @@ impl LocalStore {
         )))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !valid.contains(&name) {
+            // Only what an add leaves: its temporary trees, and paths renamed into place but
+            // not registered. Anything else in the folder is not the store's to delete.
+            let ours = name.starts_with(".tmp-") || StorePath::from_base_name(&name).is_ok();
+            if ours && !valid.contains(&name) {
                 fsutil::remove_tree(&entry.path()).map_err(StoreError::io(format!(
                     "cannot delete '{}'",
                     entry.path().display()

@@ -60,17 +60,21 @@ pub struct PathInfo {
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        #[source]
-        source: io::Error,
-    },
-    #[error("store database {path}: {source}")]
+    #[error("{context}: {error}")]
+    Io { context: String, error: io::Error },
+    #[error("store database {path}: {error}")]
     Db {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
+    },
+    #[error(
+        "the store at '{root}' has the store directory '{recorded}', not '{asked}' (store paths \
+         depend on it; use --store-dir {recorded}, or another --store)"
+    )]
+    WrongStoreDir {
+        root: String,
+        recorded: String,
+        asked: String,
     },
     #[error(transparent)]
     Path(#[from] StorePathError),
@@ -85,7 +89,7 @@ pub enum StoreError {
 impl StoreError {
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(io::Error) -> StoreError {
         let context = context.into();
-        move |source| StoreError::Io { context, source }
+        move |error| StoreError::Io { context, error }
     }
 }
 
@@ -130,19 +134,23 @@ impl LocalStore {
         };
         let real = physical_of(&root, dir.as_str());
         let state = root.join("nix/var/cairn");
+        let create = |d: &Path| {
+            std::fs::create_dir_all(d).map_err(StoreError::io(format!(
+                "cannot create the store directory '{}'",
+                d.display()
+            )))
+        };
+        create(&state.join("db"))?;
+        let db = db::Db::open(&state.join("db/db.sqlite"), dir.as_str(), &root)?;
+        // The paths' folder only once the database has confirmed the store directory.
         for d in [
             real.clone(),
-            state.join("db"),
             state.join("gcroots/auto"),
             state.join("temproots"),
             state.join("locks"),
         ] {
-            std::fs::create_dir_all(&d).map_err(StoreError::io(format!(
-                "cannot create the store directory '{}'",
-                d.display()
-            )))?;
+            create(&d)?;
         }
-        let db = db::Db::open(&state.join("db/db.sqlite"), dir.as_str())?;
         Ok(LocalStore {
             dir,
             root,
@@ -314,7 +322,6 @@ impl LocalStore {
         algo: HashAlgo,
         filter: &mut dyn FnMut(&Path) -> bool,
     ) -> Result<StorePath> {
-        crate::store_path::check_name(&src.to_string_lossy(), name)?;
         let _gc = GcLock::shared(&self.state)?;
         let temp = self.temp_path();
         let _cleanup = RemoveOnDrop(&temp);

@@ -8,6 +8,7 @@
 mod alloc;
 mod diagnostics;
 mod eval;
+mod hash;
 mod parse;
 
 use std::process::ExitCode;
@@ -63,6 +64,17 @@ enum Command {
         cairn eval f.nix --argstr name world         call a function file\n  \
         cairn eval --json -E '{ a = [ 1 2 ]; }'     print JSON")]
     Eval(eval::EvalArgs),
+
+    /// Print the hash of a path's NAR serialisation or of a file's contents.
+    ///
+    /// `cairn hash path` hashes paths as Nix does to add them to the store (`nix hash path`),
+    /// `cairn hash file` hashes the contents of files (`nix hash file`). Hashes are SHA-256 in
+    /// SRI form unless `--type` and `--base16`, `--base32` or `--base64` say otherwise.
+    #[command(after_help = "Examples:\n  \
+        cairn hash path ./src                 sha256-... in SRI form\n  \
+        cairn hash path --base32 ./src        the form of `sha256 = \"...\";`\n  \
+        cairn hash file --type sha1 f.tar     the SHA-1 of a file")]
+    Hash(hash::HashArgs),
 }
 
 /// The deepest nesting of evaluation before it stops with a stack overflow error; the worker
@@ -108,6 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Parse(args) => parse::run(args, cli.color),
         Command::Eval(args) => eval::run(args, cli.color),
+        Command::Hash(args) => hash::run(args),
     }
 }
 

@@ -8,6 +8,7 @@
 mod alloc;
 mod diagnostics;
 mod eval;
+mod hash;
 mod instantiate;
 mod parse;
 mod store;
@@ -92,6 +93,16 @@ enum Command {
     /// Work with the store: add paths, list, read and check them, collect garbage.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Print the hash of a path's NAR serialisation or of a file's contents.
+    ///
+    /// `cairn hash path` hashes paths as Nix does to add them to the store (`nix hash path`),
+    /// `cairn hash file` hashes the contents of files (`nix hash file`). Hashes are SHA-256 in
+    /// SRI form unless `--type` and `--base16`, `--base32` or `--base64` say otherwise.
+    #[command(after_help = "Examples:\n  \
+        cairn hash path ./src                 sha256-... in SRI form\n  \
+        cairn hash path --base32 ./src        the form of `sha256 = \"...\";`\n  \
+        cairn hash file --type sha1 f.tar     the SHA-1 of a file")]
+    Hash(hash::HashArgs),
 }
 
 /// Options every command takes.
@@ -239,6 +250,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Eval(args) => eval::run(args, &cli.global, cli.color),
         Command::Instantiate(args) => instantiate::run(args, &cli.global, cli.color),
         Command::Store(cmd) => store::run(cmd, &cli.global),
+        Command::Hash(args) => hash::run(args),
     }
 }
 

@@ -421,9 +421,12 @@ fn concurrent_adds_of_one_tree_all_succeed_with_one_path() {
         );
         assert_eq!(out.stdout, outputs[0].stdout);
     }
-    assert_eq!(
-        env.ok(&["store", "ls"]),
-        String::from_utf8_lossy(&outputs[0].stdout)
+    // Whether the path is still there depends on when the collection ran (once the adds
+    // have ended, nothing keeps it); either way the store is consistent.
+    let listed = env.ok(&["store", "ls"]);
+    assert!(
+        listed.is_empty() || listed.as_bytes() == outputs[0].stdout,
+        "{listed}"
     );
     assert_eq!(
         env.run(&["store", "verify", "--check-contents"])

@@ -2,7 +2,8 @@
 //! 16, nixbase32, base 64 or SRI form, and parsed from any of them with Nix's rules (a `type:`
 //! or SRI `type-` prefix, the encoding told apart by length).
 //!
-//! The digests come from the RustCrypto crates; `Hasher` streams data into one. Base 64 is
+//! The digests come from ring (SHA-1, SHA-256, SHA-512: assembly that uses the CPU's SHA
+//! extensions or AVX2) and md-5; `Hasher` streams data into one. Base 64 is
 //! written here, because Nix's decoder is lenient in ways a strict one is not (it stops at
 //! `=` and skips newlines), and parsing must accept what Nix accepts.
 
@@ -362,11 +363,13 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// A hash being computed: data is fed in pieces (it is a `std::io::Write`), then `finish`.
 #[derive(Clone)]
-pub enum Hasher {
+pub struct Hasher(HasherImpl);
+
+#[derive(Clone)]
+enum HasherImpl {
     Md5(md5::Md5),
-    Sha1(sha1::Sha1),
-    Sha256(sha2::Sha256),
-    Sha512(sha2::Sha512),
+    /// SHA-1, SHA-256 and SHA-512.
+    Ring(HashAlgo, ring::digest::Context),
 }
 
 impl fmt::Debug for Hasher {
@@ -377,41 +380,36 @@ impl fmt::Debug for Hasher {
 
 impl Hasher {
     pub fn new(algo: HashAlgo) -> Hasher {
-        match algo {
-            HashAlgo::Md5 => Hasher::Md5(md5::Md5::new()),
-            HashAlgo::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
-            HashAlgo::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
-            HashAlgo::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
-        }
+        let ring = |a| HasherImpl::Ring(algo, ring::digest::Context::new(a));
+        Hasher(match algo {
+            HashAlgo::Md5 => HasherImpl::Md5(md5::Md5::new()),
+            HashAlgo::Sha1 => ring(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY),
+            HashAlgo::Sha256 => ring(&ring::digest::SHA256),
+            HashAlgo::Sha512 => ring(&ring::digest::SHA512),
+        })
     }
 
     pub fn algo(&self) -> HashAlgo {
-        match self {
-            Hasher::Md5(_) => HashAlgo::Md5,
-            Hasher::Sha1(_) => HashAlgo::Sha1,
-            Hasher::Sha256(_) => HashAlgo::Sha256,
-            Hasher::Sha512(_) => HashAlgo::Sha512,
+        match &self.0 {
+            HasherImpl::Md5(_) => HashAlgo::Md5,
+            HasherImpl::Ring(algo, _) => *algo,
         }
     }
 
     pub fn update(&mut self, data: &[u8]) {
-        match self {
-            Hasher::Md5(h) => h.update(data),
-            Hasher::Sha1(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha512(h) => h.update(data),
+        match &mut self.0 {
+            HasherImpl::Md5(h) => h.update(data),
+            HasherImpl::Ring(_, h) => h.update(data),
         }
     }
 
     pub fn finish(self) -> Hash {
         let algo = self.algo();
-        let digest = match self {
-            Hasher::Md5(h) => h.finalize().to_vec(),
-            Hasher::Sha1(h) => h.finalize().to_vec(),
-            Hasher::Sha256(h) => h.finalize().to_vec(),
-            Hasher::Sha512(h) => h.finalize().to_vec(),
-        };
-        Hash::from_bytes(algo, &digest).expect("digest size matches its algorithm")
+        match self.0 {
+            HasherImpl::Md5(h) => Hash::from_bytes(algo, &h.finalize()),
+            HasherImpl::Ring(_, h) => Hash::from_bytes(algo, h.finish().as_ref()),
+        }
+        .expect("digest size matches its algorithm")
     }
 }
 
@@ -423,6 +421,44 @@ impl io::Write for Hasher {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// A reader that hashes and counts what passes through it, to hash a NAR while it is parsed
+/// or restored.
+#[derive(Debug)]
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Hasher,
+    bytes: u64,
+}
+
+impl<R: io::Read> HashingReader<R> {
+    pub fn new(inner: R, algo: HashAlgo) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hasher: Hasher::new(algo),
+            bytes: 0,
+        }
+    }
+
+    /// The number of bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The hash of everything read, and its length.
+    pub fn finish(self) -> (Hash, u64) {
+        (self.hasher.finish(), self.bytes)
+    }
+}
+
+impl<R: io::Read> io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
 }
 

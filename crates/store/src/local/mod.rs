@@ -323,6 +323,12 @@ impl LocalStore {
         filter: &mut dyn FnMut(&Path) -> bool,
     ) -> Result<StorePath> {
         let _gc = GcLock::shared(&self.state)?;
+        // Sources are added again at every evaluation: hashing is much cheaper than copying,
+        // so a path that is already valid is found by its hash first.
+        if let Some(path) = self.already_valid(src, name, method, algo, filter)? {
+            self.add_temp_root(&path)?;
+            return Ok(path);
+        }
         let temp = self.temp_path();
         let _cleanup = RemoveOnDrop(&temp);
         let (nar_hash, nar_size) = fsutil::copy_path(src, &temp, filter)
@@ -365,6 +371,34 @@ impl LocalStore {
         };
         self.commit(&temp, info)?;
         Ok(path)
+    }
+
+    /// The path `src` would be added as, if it is valid already.
+    fn already_valid(
+        &self,
+        src: &Path,
+        name: &str,
+        method: IngestionMethod,
+        algo: HashAlgo,
+        filter: &mut dyn FnMut(&Path) -> bool,
+    ) -> Result<Option<StorePath>> {
+        let hashing = || StoreError::io(format!("cannot hash '{}'", src.display()));
+        let ca_hash = match method {
+            IngestionMethod::Recursive => {
+                fsutil::hash_path(algo, src, filter).map_err(hashing())?.0
+            }
+            IngestionMethod::Flat => {
+                if !std::fs::symlink_metadata(src).is_ok_and(|m| m.is_file()) {
+                    // Refused with a clear message by the add itself.
+                    return Ok(None);
+                }
+                fsutil::hash_file(algo, src).map_err(hashing())?
+            }
+        };
+        let path =
+            self.dir
+                .make_fixed_output_path(method, &ca_hash, name, &BTreeSet::new(), false)?;
+        Ok(self.is_valid(&path)?.then_some(path))
     }
 
     /// Adds a text file such as a `.drv` or the result of `builtins.toFile`, which refers to

@@ -162,7 +162,7 @@ pub(crate) fn selected_values(
     ev: &mut Evaluator,
     input: &InputArgs,
     cwd: &str,
-) -> Result<Vec<Value>, Box<EvalError>> {
+) -> Result<(Vec<Value>, Attrs), Box<EvalError>> {
     let root = match (&input.expr, &input.file) {
         (Some(expr), _) => ev.eval_source("«string»", expr, cwd)?,
         (None, Some(path)) if path.as_os_str() == "-" => {
@@ -216,12 +216,12 @@ pub(crate) fn selected_values(
         }
         values.push(v);
     }
-    Ok(values)
+    Ok((values, auto_args))
 }
 
 fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Box<EvalError>> {
     let mut out = String::new();
-    for v in selected_values(ev, &args.input, cwd)? {
+    for v in selected_values(ev, &args.input, cwd)?.0 {
         let v = ev.force_deep(&v)?;
         if args.json {
             out.push_str(&ev.to_json_string(&v)?);

@@ -32,8 +32,11 @@ pub(crate) fn run(
     store.begin_batch()?;
     let io = cairn_glue::StoreIo::writing(store.clone());
     let (mut ev, cwd) = evaluator(&args.input, io)?;
-    let found = selected_values(&mut ev, &args.input, &cwd).and_then(|values| {
-        let mut found = Found::default();
+    let found = selected_values(&mut ev, &args.input, &cwd).and_then(|(values, auto_args)| {
+        let mut found = Found {
+            auto_args,
+            ..Found::default()
+        };
         for v in values {
             found.derivations(&mut ev, &v)?;
         }
@@ -89,16 +92,20 @@ pub(crate) fn run(
 struct Found {
     lines: Vec<(String, String)>,
     seen: Vec<Rc<Attrs>>,
+    /// The `--arg`s, for the functions met (called even without arguments, with their
+    /// defaults, as nix-instantiate does).
+    auto_args: Attrs,
 }
 
 type EvalResult<T> = Result<T, Box<EvalError>>;
 
 impl Found {
-    /// Nix's `getDerivations`: a derivation is taken; the attributes of a set are taken when
-    /// they are derivations and searched when they say `recurseForDerivations = true`; the
-    /// elements of a list are taken or searched; anything else is an error.
+    /// Nix's `getDerivations`: a function is called with the `--arg`s; a derivation is taken;
+    /// the attributes of a set are taken when they are derivations and searched when they say
+    /// `recurseForDerivations = true`; the elements of a list are taken or searched; anything
+    /// else is an error.
     fn derivations(&mut self, ev: &mut Evaluator, v: &Value) -> EvalResult<()> {
-        let v = ev.force(v)?;
+        let v = ev.auto_call(v.clone(), &self.auto_args)?;
         if self.take(ev, &v)? {
             return Ok(());
         }

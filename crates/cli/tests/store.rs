@@ -435,3 +435,16 @@ fn concurrent_adds_of_one_tree_all_succeed_with_one_path() {
         Some(0)
     );
 }
+
+#[test]
+fn instantiate_calls_functions_with_their_defaults_at_every_level() {
+    let env = Env::new();
+    // What nix-instantiate prints for the same expression.
+    let expr = r#"[ ({ x ? derivation { name = "a"; builder = "/bin/sh"; system = "x"; } }: x) ]"#;
+    assert_eq!(
+        env.ok(&["instantiate", "-E", expr]),
+        "/nix/store/l9ldjc53ry43x24hvq73jx7dx0489mhj-a.drv\n"
+    );
+    let out = env.run(&["instantiate", "-E", "[ 1 ]"]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -322,6 +322,17 @@ impl LocalStore {
         algo: HashAlgo,
         filter: &mut dyn FnMut(&Path) -> bool,
     ) -> Result<StorePath> {
+        // A tree that holds the store would hold the copy being made.
+        if let (Ok(src_real), Ok(store_real)) = (src.canonicalize(), self.real.canonicalize())
+            && store_real.starts_with(&src_real)
+            && std::fs::symlink_metadata(src).is_ok_and(|m| m.is_dir())
+        {
+            return Err(StoreError::Other(format!(
+                "cannot add '{}': it contains the store itself ('{}')",
+                src.display(),
+                self.real.display()
+            )));
+        }
         let _gc = GcLock::shared(&self.state)?;
         // Sources are added again at every evaluation: hashing is much cheaper than copying,
         // so a path that is already valid is found by its hash first.

@@ -246,3 +246,47 @@ fn batches_register_everything_at_once() {
     assert_eq!(store.valid_paths().unwrap(), vec![b.clone(), a.clone()]);
     assert_eq!(store.referrers(&a).unwrap(), BTreeSet::from([b]));
 }
+
+#[test]
+fn a_tree_that_holds_the_store_is_refused() {
+    let (dir, store) = store();
+    let e = store
+        .add_path(
+            dir.path(),
+            "all",
+            IngestionMethod::Recursive,
+            HashAlgo::Sha256,
+            &mut |_| true,
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("contains the store itself"), "{e}");
+    assert!(store.valid_paths().unwrap().is_empty());
+}
+
+#[test]
+fn special_files_are_refused_and_leave_nothing() {
+    let (dir, store) = store();
+    let src = dir.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("ok"), "ok").unwrap();
+    let fifo = src.join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let e = store
+        .add_path(
+            &src,
+            "src",
+            IngestionMethod::Recursive,
+            HashAlgo::Sha256,
+            &mut |_| true,
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("unsupported type"), "{e}");
+    assert!(store.valid_paths().unwrap().is_empty());
+    assert_eq!(fs::read_dir(store.real_store_dir()).unwrap().count(), 0);
+}

@@ -362,9 +362,13 @@ fn nix_missing() -> Option<String> {
     }
 }
 
-/// The cases of one folder of the data, sorted by name.
+/// The cases of one folder of the data, sorted by name (none when the folder is absent: git
+/// keeps no empty folder).
 fn case_files(folder: &str) -> Vec<String> {
     let dir = data_dir().join(folder);
+    if !dir.exists() {
+        return Vec::new();
+    }
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|e| e.expect("a folder entry").file_name())

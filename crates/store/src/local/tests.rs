@@ -290,3 +290,23 @@ fn special_files_are_refused_and_leave_nothing() {
     assert!(store.valid_paths().unwrap().is_empty());
     assert_eq!(fs::read_dir(store.real_store_dir()).unwrap().count(), 0);
 }
+
+#[test]
+fn links_in_the_roots_folder_are_roots() {
+    let (dir, store) = store();
+    let a = store.add_text("a", b"A", &BTreeSet::new()).unwrap();
+    let b = store.add_text("b", b"B", &BTreeSet::new()).unwrap();
+    let roots = dir.path().join("root/nix/var/cairn/gcroots/mine");
+    fs::create_dir_all(&roots).unwrap();
+    // A link to the logical path and one to the physical path both count.
+    std::os::unix::fs::symlink(store.store_dir().print(&a), roots.join("a")).unwrap();
+    std::os::unix::fs::symlink(store.physical(&b), roots.join("b")).unwrap();
+    drop(store);
+    let store = LocalStore::open(&dir.path().join("root"), StoreDir::default()).unwrap();
+    assert_eq!(store.roots().unwrap().len(), 2);
+    let report = store.gc(&GcOptions::default(), &|| ()).unwrap();
+    assert!(report.dead.is_empty());
+    fs::remove_file(roots.join("a")).unwrap();
+    let report = store.gc(&GcOptions::default(), &|| ()).unwrap();
+    assert_eq!(report.dead, vec![a]);
+}

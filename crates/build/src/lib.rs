@@ -1,0 +1,2 @@
+//! Realising derivations: building their outputs in a sandbox and registering them in the
+//! store.

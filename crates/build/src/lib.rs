@@ -1,2 +1,504 @@
 //! Realising derivations: building their outputs in a sandbox and registering them in the
 //! store.
+//!
+//! `Builder::realise` takes `.drv` paths, walks their input derivations, and builds every one
+//! whose outputs are not all valid yet, inputs first (`schedule`). A build (`build_one`)
+//! prepares a root folder under the store's state, runs the builder in the sandbox
+//! (`sandbox`) with Nix's environment (`env`), then takes the outputs from the root's store
+//! folder, makes them canonical, scans them for references, checks a fixed-output hash, and
+//! registers them all at once. A build that fails registers nothing and leaves nothing but
+//! its log (and, with `keep_failed`, its folder).
+//!
+//! Where substitution (fetching outputs from a binary cache) will come, `Builder::substitute`
+//! is asked first for each derivation; today it finds nothing.
+
+pub mod env;
+pub mod sandbox;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cairn_store::{
+    Derivation, Hash, HashAlgo, IngestionMethod, LocalStore, NarWriter, Output, PathInfo,
+    StoreError, StorePath,
+};
+
+/// What a build may use, and how it is run.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// The `cairn` binary, whose `__sandbox` command enters the sandbox.
+    pub sandbox_exe: PathBuf,
+    /// Host paths a build sees besides its inputs: (path inside, path on the host).
+    pub sandbox_paths: Vec<(String, PathBuf)>,
+    /// `NIX_BUILD_CORES`.
+    pub cores: usize,
+    /// Keep the build folder of a failed build.
+    pub keep_failed: bool,
+}
+
+impl BuildOptions {
+    /// The defaults: `/bin/sh` is the host's static busybox, when there is one.
+    pub fn new(sandbox_exe: PathBuf) -> BuildOptions {
+        let mut sandbox_paths = Vec::new();
+        for candidate in ["/bin/busybox", "/usr/bin/busybox"] {
+            if Path::new(candidate).exists() {
+                sandbox_paths.push(("/bin/sh".to_string(), PathBuf::from(candidate)));
+                break;
+            }
+        }
+        BuildOptions {
+            sandbox_exe,
+            sandbox_paths,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            keep_failed: false,
+        }
+    }
+}
+
+/// What happened, for the caller to show.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A derivation starts building.
+    Building(&'a str),
+    /// A line of a build's log.
+    Log(&'a str, &'a str),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+type Result<T, E = BuildError> = std::result::Result<T, E>;
+
+/// The declared hash of a fixed output, and how it is computed.
+type FixedHash = (IngestionMethod, Hash);
+
+fn failed(msg: impl Into<String>) -> BuildError {
+    BuildError::Failed(msg.into())
+}
+
+pub struct Builder<'a> {
+    store: Arc<LocalStore>,
+    options: BuildOptions,
+    events: &'a dyn Fn(Event<'_>),
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(
+        store: Arc<LocalStore>,
+        options: BuildOptions,
+        events: &'a dyn Fn(Event<'_>),
+    ) -> Builder<'a> {
+        Builder {
+            store,
+            options,
+            events,
+        }
+    }
+
+    fn print(&self, p: &StorePath) -> String {
+        self.store.store_dir().print(p)
+    }
+
+    /// Reads a `.drv` from the store.
+    pub fn read_derivation(&self, drv: &StorePath) -> Result<Derivation> {
+        if !self.store.is_valid(drv)? {
+            return Err(failed(format!(
+                "derivation '{}' is not valid",
+                self.print(drv)
+            )));
+        }
+        let text = fs::read_to_string(self.store.physical(drv))
+            .map_err(|e| failed(format!("cannot read '{}': {e}", self.print(drv))))?;
+        Derivation::from_aterm(self.store.store_dir(), drv.name(), &text)
+            .map_err(|e| failed(format!("cannot read '{}': {e}", self.print(drv))))
+    }
+
+    /// The derivations to build for `drvs`, inputs before the derivations that use them, and
+    /// every derivation read on the way.
+    pub fn plan(
+        &self,
+        drvs: &[StorePath],
+    ) -> Result<(Vec<StorePath>, BTreeMap<StorePath, Derivation>)> {
+        let mut known = BTreeMap::new();
+        let mut order = Vec::new();
+        // Depth first, iterative: (path, inputs pushed yet).
+        let mut stack: Vec<(StorePath, bool)> =
+            drvs.iter().rev().map(|d| (d.clone(), false)).collect();
+        let mut done = BTreeSet::new();
+        while let Some((p, expanded)) = stack.pop() {
+            if done.contains(&p) {
+                continue;
+            }
+            if expanded {
+                done.insert(p.clone());
+                order.push(p);
+                continue;
+            }
+            if !known.contains_key(&p) {
+                let drv = self.read_derivation(&p)?;
+                known.insert(p.clone(), drv);
+            }
+            stack.push((p.clone(), true));
+            for input in known[&p].input_drvs.keys().rev() {
+                if !done.contains(input) {
+                    stack.push((input.clone(), false));
+                }
+            }
+        }
+        Ok((order, known))
+    }
+
+    /// Whether every output of `drv` is valid.
+    fn outputs_valid(&self, drv: &Derivation) -> Result<bool> {
+        for out in drv.outputs.values() {
+            match out.path() {
+                Some(p) if self.store.is_valid(p)? => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Builds what `drvs` need and returns the output paths of each.
+    pub fn realise(
+        &self,
+        drvs: &[StorePath],
+    ) -> Result<BTreeMap<StorePath, BTreeMap<String, StorePath>>> {
+        let (order, known) = self.plan(drvs)?;
+        for p in &order {
+            let drv = &known[p];
+            if self.outputs_valid(drv)? || self.substitute(p, drv)? {
+                continue;
+            }
+            let _lock = self.store.lock_build(p)?;
+            // Another process may have built it while this one waited.
+            if self.outputs_valid(drv)? {
+                continue;
+            }
+            self.build_one(p, drv)?;
+        }
+        let mut out = BTreeMap::new();
+        for d in drvs {
+            let outputs = known[d]
+                .outputs
+                .iter()
+                .filter_map(|(n, o)| Some((n.clone(), o.path()?.clone())))
+                .collect();
+            out.insert(d.clone(), outputs);
+        }
+        Ok(out)
+    }
+
+    /// The hook for binary caches: fetch the outputs of `drv` instead of building them.
+    /// Nothing is configured yet, so nothing is found.
+    fn substitute(&self, _path: &StorePath, _drv: &Derivation) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// The store paths a build may see: the closure of its sources and of the outputs of its
+    /// input derivations.
+    fn input_closure(
+        &self,
+        drv: &Derivation,
+        known: Option<&BTreeMap<StorePath, Derivation>>,
+    ) -> Result<BTreeSet<StorePath>> {
+        let mut roots: Vec<StorePath> = drv.input_srcs.iter().cloned().collect();
+        for (input, outputs) in &drv.input_drvs {
+            let input_drv = match known.and_then(|k| k.get(input)) {
+                Some(d) => d.clone(),
+                None => self.read_derivation(input)?,
+            };
+            for name in outputs {
+                match input_drv.outputs.get(name).and_then(Output::path) {
+                    Some(p) => roots.push(p.clone()),
+                    None => {
+                        return Err(failed(format!(
+                            "derivation '{}' has no output '{name}'",
+                            self.print(input)
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(self.store.closure(&roots)?)
+    }
+
+    /// Builds one derivation whose inputs are valid, and registers its outputs.
+    pub fn build_one(&self, path: &StorePath, drv: &Derivation) -> Result<()> {
+        let name = self.print(path);
+        (self.events)(Event::Building(&name));
+        let inputs = self.input_closure(drv, None)?;
+        let top = self.store.state_dir().join("builds").join(format!(
+            "{}-{}",
+            path.base_name(),
+            std::process::id()
+        ));
+        let _ = cairn_store::dump::make_writable_and_remove(&top);
+        let root = top.join("root");
+        let network = drv.is_fixed_output();
+        let store_dir = self.store.store_dir().as_str().to_string();
+        sandbox::prepare_root(&root, &store_dir, network)
+            .map_err(|e| failed(format!("cannot prepare the build of '{name}': {e}")))?;
+        let env = env::build_env(drv, &store_dir, self.options.cores, &|n| {
+            std::env::var(n).ok()
+        });
+        for (file, contents) in &env.files {
+            fs::write(root.join("build").join(file), contents)
+                .map_err(|e| failed(format!("cannot prepare the build of '{name}': {e}")))?;
+        }
+        let mut binds: Vec<(PathBuf, String, bool)> = inputs
+            .iter()
+            .map(|p| (self.store.physical(p), self.print(p), true))
+            .collect();
+        for (inside, host) in &self.options.sandbox_paths {
+            binds.push((host.clone(), inside.clone(), true));
+        }
+        for dev in sandbox::DEVICES {
+            if Path::new(dev).exists() {
+                binds.push((PathBuf::from(dev), dev.to_string(), false));
+            }
+        }
+        if network {
+            for f in ["/etc/resolv.conf", "/etc/services"] {
+                if Path::new(f).exists() {
+                    binds.push((PathBuf::from(f), f.to_string(), true));
+                }
+            }
+        }
+        let spec = sandbox::Spec {
+            root: root.clone(),
+            binds,
+            network,
+            uid: nix::unistd::getuid().as_raw(),
+            gid: nix::unistd::getgid().as_raw(),
+            builder: drv.builder.clone(),
+            args: drv.args.clone(),
+            env: env.vars.into_iter().collect(),
+            cwd: env::BUILD_TOP.to_string(),
+        };
+        let spec_file = top.join("spec.json");
+        fs::write(
+            &spec_file,
+            serde_json::to_vec(&spec).expect("a spec serialises"),
+        )
+        .map_err(|e| failed(format!("cannot prepare the build of '{name}': {e}")))?;
+
+        let result = if drv.builder == "builtin:fetchurl" {
+            self.builtin(drv, &root)
+        } else {
+            self.run_sandbox(&name, path, &spec_file)
+        };
+        let result = result.and_then(|()| self.take_outputs(path, drv, &root, &inputs));
+        match &result {
+            Err(_) if self.options.keep_failed => {
+                (self.events)(Event::Log(
+                    &name,
+                    &format!(
+                        "note: keeping the build folder '{}'",
+                        top.join("root/build").display()
+                    ),
+                ));
+            }
+            _ => {
+                let _ = cairn_store::dump::make_writable_and_remove(&top);
+            }
+        }
+        result
+    }
+
+    /// Builders written in Rust.
+    fn builtin(&self, drv: &Derivation, _root: &Path) -> Result<()> {
+        Err(failed(format!(
+            "the builder '{}' is not supported yet",
+            drv.builder
+        )))
+    }
+
+    /// Runs the builder in the sandbox, its output into the log.
+    fn run_sandbox(&self, name: &str, path: &StorePath, spec_file: &Path) -> Result<()> {
+        let log_path = self.log_path(path);
+        if let Some(parent) = log_path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| failed(format!("cannot create the log folder: {e}")))?;
+        }
+        let mut log = fs::File::create(&log_path).map_err(|e| {
+            failed(format!(
+                "cannot create the log '{}': {e}",
+                log_path.display()
+            ))
+        })?;
+        let (reader, writer) =
+            std::io::pipe().map_err(|e| failed(format!("cannot make a pipe: {e}")))?;
+        let mut child = std::process::Command::new(&self.options.sandbox_exe)
+            .args(["__sandbox", "stage1"])
+            .arg(spec_file)
+            .stdin(std::process::Stdio::null())
+            .stdout(writer.try_clone().map_err(|e| failed(e.to_string()))?)
+            .stderr(writer)
+            .env_clear()
+            .spawn()
+            .map_err(|e| failed(format!("cannot start the sandbox: {e}")))?;
+        let mut last = Vec::new();
+        for line in std::io::BufReader::new(reader).split(b'\n') {
+            let Ok(line) = line else { break };
+            let _ = log.write_all(&line);
+            let _ = log.write_all(b"\n");
+            let text = String::from_utf8_lossy(&line);
+            (self.events)(Event::Log(name, &text));
+            last.push(text.into_owned());
+            if last.len() > 25 {
+                last.remove(0);
+            }
+        }
+        let status = child
+            .wait()
+            .map_err(|e| failed(format!("cannot wait for the build: {e}")))?;
+        if !status.success() {
+            let code = status
+                .code()
+                .map_or("a signal".to_string(), |c| format!("exit code {c}"));
+            return Err(failed(format!(
+                "builder for '{name}' failed with {code}; last {} log lines:\n{}",
+                last.len(),
+                last.iter()
+                    .map(|l| format!("> {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Where the log of a derivation's build is kept.
+    pub fn log_path(&self, drv: &StorePath) -> PathBuf {
+        let base = drv.base_name();
+        self.store
+            .state_dir()
+            .join("log")
+            .join(&base[..2])
+            .join(&base[2..])
+    }
+
+    /// Takes the outputs out of the build's root, checks and registers them.
+    fn take_outputs(
+        &self,
+        path: &StorePath,
+        drv: &Derivation,
+        root: &Path,
+        inputs: &BTreeSet<StorePath>,
+    ) -> Result<()> {
+        let name = self.print(path);
+        let outputs: Vec<(String, StorePath, Option<FixedHash>)> = drv
+            .outputs
+            .iter()
+            .map(|(n, o)| match o {
+                Output::InputAddressed(p) => Ok((n.clone(), p.clone(), None)),
+                Output::Fixed { method, hash, path } => {
+                    Ok((n.clone(), path.clone(), Some((*method, *hash))))
+                }
+                _ => Err(failed(format!(
+                    "derivation '{name}' has an output of a kind not supported yet"
+                ))),
+            })
+            .collect::<Result<_>>()?;
+        let mut candidates = inputs.clone();
+        candidates.extend(outputs.iter().map(|(_, p, _)| p.clone()));
+        let mut moved = Vec::new();
+        for (out_name, out_path, fixed) in &outputs {
+            let built = root.join(self.print(out_path).trim_start_matches('/'));
+            if fs::symlink_metadata(&built).is_err() {
+                return Err(failed(format!(
+                    "builder for '{name}' failed to produce output path for output '{out_name}' at '{}'",
+                    self.print(out_path)
+                )));
+            }
+            let temp = self.store.temp_path();
+            fs::rename(&built, &temp)
+                .map_err(|e| failed(format!("cannot move the output '{out_name}': {e}")))?;
+            moved.push(temp.clone());
+            cairn_store::dump::canonicalise(&temp)
+                .map_err(|e| failed(format!("output '{}': {e}", self.print(out_path))))?;
+            if let Some((method, hash)) = fixed {
+                let actual = match method {
+                    IngestionMethod::Flat => cairn_store::dump::hash_file(hash.algo(), &temp),
+                    IngestionMethod::Recursive => {
+                        cairn_store::dump::hash_path(hash.algo(), &temp, &mut |_| true)
+                            .map(|(h, _)| h)
+                    }
+                }
+                .map_err(|e| failed(format!("cannot hash the output of '{name}': {e}")))?;
+                if actual != *hash {
+                    for t in &moved {
+                        let _ = cairn_store::dump::make_writable_and_remove(t);
+                    }
+                    return Err(failed(format!(
+                        "hash mismatch in fixed-output derivation '{name}':\n  specified: {}\n     got:    {}",
+                        hash.to_sri(),
+                        actual.to_sri()
+                    )));
+                }
+            }
+        }
+        let mut infos = Vec::new();
+        for ((_, out_path, fixed), temp) in outputs.iter().zip(&moved) {
+            let (references, nar_hash, nar_size) = scan(temp, &candidates).map_err(|e| {
+                failed(format!(
+                    "cannot scan the output '{}': {e}",
+                    self.print(out_path)
+                ))
+            })?;
+            infos.push((
+                temp.clone(),
+                PathInfo {
+                    path: out_path.clone(),
+                    nar_hash,
+                    nar_size,
+                    references,
+                    deriver: Some(path.clone()),
+                    registration_time: std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64),
+                    ca: fixed
+                        .map(|(m, h)| format!("fixed:{}{}:{}", m.prefix(), h.algo(), h.to_nix32())),
+                    sigs: Vec::new(),
+                },
+            ));
+        }
+        if let Err(e) = self.store.register_built(infos) {
+            for t in &moved {
+                let _ = cairn_store::dump::make_writable_and_remove(t);
+            }
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+/// The references of a tree among `candidates` (their hash parts found anywhere in its NAR),
+/// its NAR hash and size.
+fn scan(
+    path: &Path,
+    candidates: &BTreeSet<StorePath>,
+) -> std::io::Result<(BTreeSet<StorePath>, Hash, u64)> {
+    let mut nar_bytes = Vec::new();
+    let mut nar = NarWriter::new(&mut nar_bytes)?;
+    cairn_store::dump::dump_path(path, &mut |_| true, &mut nar)?;
+    let hash = Hash::digest(HashAlgo::Sha256, &nar_bytes);
+    let found = candidates
+        .iter()
+        .filter(|c| {
+            let part = c.hash_part().as_bytes();
+            nar_bytes.windows(part.len()).any(|w| w == part)
+        })
+        .cloned()
+        .collect();
+    Ok((found, hash, nar_bytes.len() as u64))
+}

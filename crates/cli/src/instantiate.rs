@@ -28,37 +28,9 @@ pub(crate) fn run(
     color: ColorChoice,
 ) -> anyhow::Result<Outcome> {
     let store = global.open_store()?;
-    // Everything the evaluation writes is registered at once when it ends.
-    store.begin_batch()?;
-    let io = cairn_glue::StoreIo::writing(store.clone());
-    let (mut ev, cwd) = evaluator(&args.input, io)?;
-    let found = selected_values(&mut ev, &args.input, &cwd).and_then(|(values, auto_args)| {
-        let mut found = Found {
-            auto_args,
-            ..Found::default()
-        };
-        for v in values {
-            found.derivations(&mut ev, &v)?;
-        }
-        Ok(found.lines)
-    });
-    // What was written stays, even when the evaluation failed later, as with Nix.
-    store.commit_batch()?;
-    let lines = match found {
-        Ok(lines) => lines,
-        Err(e) => {
-            crate::diagnostics::print_eval_error(
-                &ev,
-                &e,
-                args.input.show_trace,
-                SHORT_TRACE,
-                color,
-            );
-            std::mem::forget(ev);
-            return Ok(Outcome::Rejected);
-        }
+    let Some(lines) = instantiate(&store, &args.input, color)? else {
+        return Ok(Outcome::Rejected);
     };
-    std::mem::forget(ev);
     let mut out = String::new();
     for (i, (drv_path, output)) in lines.iter().enumerate() {
         if let Some(root) = &args.add_root {
@@ -85,6 +57,42 @@ pub(crate) fn run(
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
     Ok(Outcome::Success)
+}
+
+/// Evaluates `input` writing to `store`, and gives the derivations found in the value as
+/// nix-instantiate finds them: (`.drv` path, output name). `None` when the evaluation failed;
+/// the error is printed.
+pub(crate) fn instantiate(
+    store: &std::sync::Arc<cairn_store::LocalStore>,
+    input: &InputArgs,
+    color: ColorChoice,
+) -> anyhow::Result<Option<Vec<(String, String)>>> {
+    // Everything the evaluation writes is registered at once when it ends.
+    store.begin_batch()?;
+    let io = cairn_glue::StoreIo::writing(store.clone());
+    let (mut ev, cwd) = evaluator(input, io)?;
+    let found = selected_values(&mut ev, input, &cwd).and_then(|(values, auto_args)| {
+        let mut found = Found {
+            auto_args,
+            ..Found::default()
+        };
+        for v in values {
+            found.derivations(&mut ev, &v)?;
+        }
+        Ok(found.lines)
+    });
+    // What was written stays, even when the evaluation failed later, as with Nix.
+    store.commit_batch()?;
+    let lines = match found {
+        Ok(lines) => lines,
+        Err(e) => {
+            crate::diagnostics::print_eval_error(&ev, &e, input.show_trace, SHORT_TRACE, color);
+            std::mem::forget(ev);
+            return Ok(None);
+        }
+    };
+    std::mem::forget(ev);
+    Ok(Some(lines))
 }
 
 /// The derivations found so far: `.drv` path and selected output, each set once.

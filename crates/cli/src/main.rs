@@ -6,6 +6,7 @@
 //! parser's nesting limit and not by the size of the main thread's stack.
 
 mod alloc;
+mod build;
 mod diagnostics;
 mod eval;
 mod hash;
@@ -89,6 +90,18 @@ enum Command {
         cairn instantiate -E 'import ./x.nix {}'     an expression\n  \
         cairn instantiate --add-root ./drv -A hello  keep the .drv from garbage collection")]
     Instantiate(instantiate::InstantiateArgs),
+
+    /// Build derivations in the sandbox, and link their outputs.
+    ///
+    /// Evaluates as `cairn instantiate` does, then builds every derivation whose outputs are
+    /// not in the store yet, inputs first, each in a sandbox that sees only its inputs (no
+    /// network, except for fixed-output derivations). The outputs are linked as nix-build
+    /// links them: `result`, `result-dev`, `result-2`; the links are garbage collector roots.
+    #[command(after_help = "Examples:\n  \
+        cairn build ./default.nix -A hello          build, and link ./result\n  \
+        cairn build -E 'import ./x.nix {}' --no-link --print-out-paths\n  \
+        cairn build --dry-run -A hello              show what would be built")]
+    Build(build::BuildArgs),
 
     /// Work with the store: add paths, list, read and check them, collect garbage.
     #[command(subcommand)]
@@ -218,6 +231,11 @@ pub(crate) enum Outcome {
 }
 
 fn main() -> ExitCode {
+    // The sandbox's stages must run before any thread starts.
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).is_some_and(|a| a == "__sandbox") {
+        return build::sandbox_main(&argv[2..]);
+    }
     let cli = Cli::parse();
     let color = cli.color;
     // 4 GiB of stack (address space: only the pages touched are used): evaluation and tree
@@ -249,6 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Parse(args) => parse::run(args, cli.color),
         Command::Eval(args) => eval::run(args, &cli.global, cli.color),
         Command::Instantiate(args) => instantiate::run(args, &cli.global, cli.color),
+        Command::Build(args) => build::run(args, &cli.global, cli.color),
         Command::Store(cmd) => store::run(cmd, &cli.global),
         Command::Hash(args) => hash::run(args),
     }

@@ -126,3 +126,24 @@ pub(super) fn read_temp_roots(state: &Path) -> Result<Vec<StorePath>> {
     }
     Ok(roots)
 }
+
+/// Held while a derivation is built, so that two processes build it once: the second waits,
+/// then finds the outputs valid. Bucketed as path locks are, in a folder of their own (a
+/// builder holds one of these while it registers outputs under path locks).
+#[derive(Debug)]
+pub struct BuildLock {
+    _file: File,
+}
+
+impl BuildLock {
+    pub(super) fn acquire(state: &Path, drv: &StorePath) -> Result<BuildLock> {
+        let dir = state.join("locks/build");
+        std::fs::create_dir_all(&dir)
+            .map_err(StoreError::io(format!("cannot create '{}'", dir.display())))?;
+        let bucket = &drv.hash_part()[..2];
+        let file = open_lock_file(&dir.join(format!("{bucket}.lock")))?;
+        file.lock()
+            .map_err(StoreError::io(format!("cannot lock the build of '{drv}'")))?;
+        Ok(BuildLock { _file: file })
+    }
+}

@@ -36,6 +36,7 @@ use crate::hash::{Hash, HashAlgo};
 use crate::store_path::{IngestionMethod, StoreDir, StorePath, StorePathError};
 
 pub use self::gc::{GcOptions, GcReport, VerifyReport};
+pub use self::lock::BuildLock;
 use self::lock::{GcLock, PathLock, TempRoots};
 
 /// What the database knows of a valid path.
@@ -340,7 +341,7 @@ impl LocalStore {
             self.add_temp_root(&path)?;
             return Ok(path);
         }
-        let temp = self.temp_path();
+        let temp = self.new_temp_path();
         let _cleanup = RemoveOnDrop(&temp);
         let (nar_hash, nar_size) = fsutil::copy_path(src, &temp, filter)
             .map_err(StoreError::io(format!("cannot add '{}'", src.display())))?;
@@ -427,7 +428,7 @@ impl LocalStore {
             self.add_temp_root(&path)?;
             return Ok(path);
         }
-        let temp = self.temp_path();
+        let temp = self.new_temp_path();
         let _cleanup = RemoveOnDrop(&temp);
         fsutil::write_file(&temp, contents)
             .map_err(StoreError::io(format!("cannot write '{}'", temp.display())))?;
@@ -509,9 +510,69 @@ impl LocalStore {
         self.add_temp_root(&info.path)
     }
 
+    /// Makes valid the trees a build produced, all together (the outputs of a derivation may
+    /// refer to each other), after one flush. Each tree is at a temporary name of the store
+    /// folder (`temp_path`), canonical; an output that became valid meanwhile (another
+    /// process built it) is left as it is and its tree dropped.
+    pub fn register_built(&self, outputs: Vec<(PathBuf, PathInfo)>) -> Result<()> {
+        let _gc = GcLock::shared(&self.state)?;
+        let own: BTreeSet<StorePath> = outputs.iter().map(|(_, i)| i.path.clone()).collect();
+        for (_, info) in &outputs {
+            for r in info.references.iter().filter(|r| !own.contains(*r)) {
+                if !self.is_valid(r)? {
+                    return Err(StoreError::Other(format!(
+                        "cannot register '{}': its reference '{}' is not valid",
+                        self.dir.print(&info.path),
+                        self.dir.print(r)
+                    )));
+                }
+            }
+        }
+        fsutil::sync_fs(&self.real).map_err(StoreError::io("cannot flush the store to disk"))?;
+        let mut infos = Vec::new();
+        for (temp, info) in outputs {
+            let _lock = PathLock::acquire(&self.state, &info.path)?;
+            if self.is_valid(&info.path)? {
+                let _ = fsutil::remove_tree(&temp);
+                continue;
+            }
+            let dest = self.physical(&info.path);
+            fsutil::remove_tree(&dest).map_err(StoreError::io(format!(
+                "cannot remove the stale '{}'",
+                dest.display()
+            )))?;
+            std::fs::rename(&temp, &dest).map_err(StoreError::io(format!(
+                "cannot move '{}' into place",
+                dest.display()
+            )))?;
+            infos.push(info);
+        }
+        fsutil::sync_dir(&self.real).map_err(StoreError::io("cannot flush the store"))?;
+        self.lock_db().register(&infos)?;
+        for info in &infos {
+            self.add_temp_root(&info.path)?;
+        }
+        Ok(())
+    }
+
+    /// A fresh temporary name in the store folder, for a tree to register later.
+    pub fn temp_path(&self) -> PathBuf {
+        self.new_temp_path()
+    }
+
+    /// Waits until no other build of `drv` runs, and holds that until the lock is dropped.
+    pub fn lock_build(&self, drv: &StorePath) -> Result<BuildLock> {
+        BuildLock::acquire(&self.state, drv)
+    }
+
+    /// The folder for the store's own state (`ROOT/nix/var/cairn`).
+    pub fn state_dir(&self) -> &Path {
+        &self.state
+    }
+
     /// A fresh temporary name in the store directory (never a store path: those start with a
     /// hash).
-    fn temp_path(&self) -> PathBuf {
+    fn new_temp_path(&self) -> PathBuf {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,180 @@
+//! `cairn build`: instantiate, build what is missing in the sandbox, and link the results.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use cairn_build::{BuildOptions, Builder, Event};
+
+use crate::eval::InputArgs;
+use crate::instantiate::instantiate;
+use crate::{ColorChoice, GlobalArgs, Outcome};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BuildArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// The name of the link to the first result (`result`); the others are named after it,
+    /// as nix-build names them (`result-dev`, `result-2`).
+    #[arg(long, short = 'o', value_name = "PATH", default_value = "result")]
+    out_link: PathBuf,
+
+    /// Make no link to the results.
+    #[arg(long)]
+    no_link: bool,
+
+    /// Print the output paths on standard output.
+    #[arg(long)]
+    print_out_paths: bool,
+
+    /// Print the derivations and their outputs as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+
+    /// Show the derivations that would be built, and build nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Keep the build folder of a failed build, and say where it is.
+    #[arg(long, short = 'K')]
+    keep_failed: bool,
+
+    /// Show the builders' output as they run.
+    #[arg(long, short = 'L')]
+    print_build_logs: bool,
+}
+
+pub(crate) fn run(
+    args: BuildArgs,
+    global: &GlobalArgs,
+    color: ColorChoice,
+) -> anyhow::Result<Outcome> {
+    let store = global.open_store()?;
+    let Some(found) = instantiate(&store, &args.input, color)? else {
+        return Ok(Outcome::Rejected);
+    };
+    let mut drvs = Vec::new();
+    for (drv, _) in &found {
+        let p = store.store_dir().parse(drv)?;
+        if !drvs.contains(&p) {
+            drvs.push(p);
+        }
+    }
+    let chatty = global.chatty();
+    let logs = args.print_build_logs;
+    let events = move |e: Event<'_>| match e {
+        Event::Building(name) if chatty => eprintln!("building '{name}'..."),
+        Event::Log(name, line) if logs => {
+            let short = name.rsplit('/').next().unwrap_or(name);
+            eprintln!("{short}> {line}");
+        }
+        _ => {}
+    };
+    let exe = std::env::current_exe()?;
+    let mut options = BuildOptions::new(exe);
+    options.keep_failed = args.keep_failed;
+    let builder = Builder::new(store.clone(), options, &events);
+
+    if args.dry_run {
+        let (order, known) = builder.plan(&drvs)?;
+        let mut missing = Vec::new();
+        for p in &order {
+            let drv = &known[p];
+            let mut valid = true;
+            for out in drv.outputs.values() {
+                valid &= out
+                    .path()
+                    .is_some_and(|o| store.is_valid(o).unwrap_or(false));
+            }
+            if !valid {
+                missing.push(store.store_dir().print(p));
+            }
+        }
+        if missing.is_empty() {
+            eprintln!("nothing to build");
+        } else {
+            eprintln!("these {} derivations will be built:", missing.len());
+            for m in missing {
+                eprintln!("  {m}");
+            }
+        }
+        return Ok(Outcome::Success);
+    }
+
+    let outputs = match builder.realise(&drvs) {
+        Ok(o) => o,
+        Err(cairn_build::BuildError::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            return Ok(Outcome::Rejected);
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    let mut stdout = std::io::stdout().lock();
+    let mut prefixes: Vec<(String, String)> = Vec::new();
+    let mut json = Vec::new();
+    for (drv, output) in &found {
+        let p = store.store_dir().parse(drv)?;
+        let Some(out_path) = outputs.get(&p).and_then(|o| o.get(output)) else {
+            anyhow::bail!("derivation '{drv}' has no output '{output}'");
+        };
+        if !args.no_link {
+            // As nix-build: one prefix per derivation, `-OUTPUT` for outputs other than out.
+            let prefix = match prefixes.iter().find(|(d, _)| d == drv) {
+                Some((_, prefix)) => prefix.clone(),
+                None => {
+                    let mut prefix = args.out_link.to_string_lossy().into_owned();
+                    if !prefixes.is_empty() {
+                        prefix.push_str(&format!("-{}", prefixes.len() + 1));
+                    }
+                    prefixes.push((drv.clone(), prefix.clone()));
+                    prefix
+                }
+            };
+            let link = if output == "out" {
+                prefix
+            } else {
+                format!("{prefix}-{output}")
+            };
+            store.add_indirect_root(std::path::Path::new(&link), out_path)?;
+        }
+        let printed = store.store_dir().print(out_path);
+        if args.print_out_paths {
+            writeln!(stdout, "{printed}")?;
+        }
+        json.push(serde_json::json!({ "drvPath": drv, "outputs": { output.clone(): printed } }));
+    }
+    if args.json {
+        serde_json::to_writer(&mut stdout, &json)?;
+        writeln!(stdout)?;
+    }
+    stdout.flush()?;
+    Ok(Outcome::Success)
+}
+
+/// `cairn __sandbox stage1|stage2 SPEC`: the stages of the build sandbox, run by the builder
+/// before any thread is started (namespaces cannot be entered by a threaded process).
+pub(crate) fn sandbox_main(args: &[String]) -> std::process::ExitCode {
+    let (stage, spec) = match args {
+        [stage, spec] => (stage.as_str(), std::path::Path::new(spec)),
+        _ => {
+            eprintln!("error: usage: cairn __sandbox stage1|stage2 SPEC");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let result = match stage {
+        "stage1" => cairn_build::sandbox::stage1(spec),
+        "stage2" => cairn_build::sandbox::stage2(spec),
+        _ => {
+            eprintln!("error: unknown sandbox stage '{stage}'");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(255)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(255)
+        }
+    }
+}

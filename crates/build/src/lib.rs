@@ -236,11 +236,9 @@ impl<'a> Builder<'a> {
         let name = self.print(path);
         (self.events)(Event::Building(&name));
         let inputs = self.input_closure(drv, None)?;
-        let top = self.store.state_dir().join("builds").join(format!(
-            "{}-{}",
-            path.base_name(),
-            std::process::id()
-        ));
+        // One build of a derivation at a time (the caller holds its build lock): what a killed
+        // build left is removed first.
+        let top = self.store.state_dir().join("builds").join(path.base_name());
         let _ = cairn_store::dump::make_writable_and_remove(&top);
         let root = top.join("root");
         let network = drv.is_fixed_output();
@@ -472,11 +470,109 @@ impl<'a> Builder<'a> {
                 },
             ));
         }
+        if let Err(e) = self.check_references(&name, drv, &infos) {
+            for t in &moved {
+                let _ = cairn_store::dump::make_writable_and_remove(t);
+            }
+            return Err(e);
+        }
         if let Err(e) = self.store.register_built(infos) {
             for t in &moved {
                 let _ = cairn_store::dump::make_writable_and_remove(t);
             }
             return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// Nix's checks of the outputs' references: no cycle between outputs, and the
+    /// `allowedReferences`, `allowedRequisites`, `disallowedReferences` and
+    /// `disallowedRequisites` of the derivation (store paths, or names of its outputs).
+    fn check_references(
+        &self,
+        name: &str,
+        drv: &Derivation,
+        infos: &[(PathBuf, PathInfo)],
+    ) -> Result<()> {
+        let output_of: BTreeMap<&StorePath, &str> = drv
+            .outputs
+            .iter()
+            .filter_map(|(n, o)| Some((o.path()?, n.as_str())))
+            .collect();
+        let refs: BTreeMap<&StorePath, &BTreeSet<StorePath>> =
+            infos.iter().map(|(_, i)| (&i.path, &i.references)).collect();
+        // Cycles between outputs: a depth-first search over the references among them.
+        for (_, info) in infos {
+            let mut stack: Vec<&StorePath> = info
+                .references
+                .iter()
+                .filter(|r| **r != info.path && refs.contains_key(r))
+                .collect();
+            let mut seen = BTreeSet::new();
+            while let Some(r) = stack.pop() {
+                if *r == info.path {
+                    return Err(failed(format!(
+                        "cycle detected in build of '{name}' in the references of output '{}'",
+                        output_of[&info.path]
+                    )));
+                }
+                if seen.insert(r) {
+                    stack.extend(refs[r].iter().filter(|x| *x != r && refs.contains_key(x)));
+                }
+            }
+        }
+        let resolve = |spec: &str| -> Result<BTreeSet<StorePath>> {
+            let mut out = BTreeSet::new();
+            for item in spec.split_whitespace() {
+                if let Some(o) = drv.outputs.get(item).and_then(Output::path) {
+                    out.insert(o.clone());
+                } else {
+                    out.insert(self.store.store_dir().parse(item).map_err(|e| {
+                        failed(format!("derivation '{name}': {e}"))
+                    })?);
+                }
+            }
+            Ok(out)
+        };
+        for (_, info) in infos {
+            let requisites = || -> Result<BTreeSet<StorePath>> {
+                let mut all = BTreeSet::new();
+                let mut todo: Vec<StorePath> = vec![info.path.clone()];
+                while let Some(p) = todo.pop() {
+                    if !all.insert(p.clone()) {
+                        continue;
+                    }
+                    match refs.get(&p) {
+                        Some(r) => todo.extend(r.iter().cloned()),
+                        None => todo.extend(self.store.closure(std::slice::from_ref(&p))?),
+                    }
+                }
+                Ok(all)
+            };
+            let out = self.print(&info.path);
+            for (attr, closure, allowed) in [
+                ("allowedReferences", false, true),
+                ("allowedRequisites", true, true),
+                ("disallowedReferences", false, false),
+                ("disallowedRequisites", true, false),
+            ] {
+                let Some(spec) = drv.env.get(attr) else { continue };
+                let listed = resolve(spec)?;
+                let paths = if closure { requisites()? } else { info.references.clone() };
+                let bad: Vec<String> = paths
+                    .iter()
+                    .filter(|p| listed.contains(*p) != allowed)
+                    .map(|p| self.print(p))
+                    .collect();
+                if !bad.is_empty() {
+                    return Err(failed(format!(
+                        "output '{out}' is not allowed to refer to the following paths ({attr}):\n  {}",
+                        bad.join("\n  ")
+                    )));
+                }
+            }
         }
         Ok(())
     }

@@ -94,6 +94,8 @@ fn map_ids(
 
 /// Stage 1: namespaces and mounts; returns stage 2's exit code.
 pub fn stage1(spec_path: &Path) -> Result<i32, SandboxError> {
+    // A build whose cairn is killed dies with it.
+    die_with_parent()?;
     let spec = read_spec(spec_path)?;
     let mut flags = CloneFlags::CLONE_NEWUSER
         | CloneFlags::CLONE_NEWNS
@@ -105,6 +107,9 @@ pub fn stage1(spec_path: &Path) -> Result<i32, SandboxError> {
     }
     unshare(flags).map_err(fail("cannot create the namespaces"))?;
     map_ids(0, spec.uid, 0, spec.gid)?;
+    if !spec.network {
+        loopback_up()?;
+    }
     sethostname("localhost").map_err(fail("cannot set the host name"))?;
     mount(
         None::<&str>,
@@ -150,6 +155,63 @@ pub fn stage1(spec_path: &Path) -> Result<i32, SandboxError> {
         .status()
         .map_err(io_fail("cannot start the sandbox's process 1"))?;
     Ok(status.code().unwrap_or(128 + 9))
+}
+
+/// Brings up `lo`, the only interface of a new network namespace (index 1), with one
+/// `RTM_NEWLINK` netlink request, as `ip link set lo up` does.
+fn loopback_up() -> Result<(), SandboxError> {
+    use nix::sys::socket::{
+        AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, recv, sendto,
+        socket,
+    };
+    let sock = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkRoute,
+    )
+    .map_err(fail("cannot open a netlink socket"))?;
+    const RTM_NEWLINK: u16 = 16;
+    const NLM_F_REQUEST: u16 = 1;
+    const NLM_F_ACK: u16 = 4;
+    const IFF_UP: u32 = 1;
+    let mut msg = Vec::with_capacity(32);
+    msg.extend_from_slice(&32u32.to_ne_bytes()); // nlmsg_len
+    msg.extend_from_slice(&RTM_NEWLINK.to_ne_bytes()); // nlmsg_type
+    msg.extend_from_slice(&(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes()); // nlmsg_flags
+    msg.extend_from_slice(&1u32.to_ne_bytes()); // nlmsg_seq
+    msg.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid
+    msg.extend_from_slice(&[0, 0]); // ifi_family (AF_UNSPEC), padding
+    msg.extend_from_slice(&0u16.to_ne_bytes()); // ifi_type
+    msg.extend_from_slice(&1i32.to_ne_bytes()); // ifi_index: lo
+    msg.extend_from_slice(&IFF_UP.to_ne_bytes()); // ifi_flags
+    msg.extend_from_slice(&IFF_UP.to_ne_bytes()); // ifi_change
+    sendto(
+        std::os::fd::AsRawFd::as_raw_fd(&sock),
+        &msg,
+        &NetlinkAddr::new(0, 0),
+        MsgFlags::empty(),
+    )
+    .map_err(fail("cannot bring up the loopback interface"))?;
+    // The acknowledgement: an NLMSG_ERROR whose error code is 0.
+    let mut reply = [0u8; 256];
+    let n = recv(std::os::fd::AsRawFd::as_raw_fd(&sock), &mut reply, MsgFlags::empty())
+        .map_err(fail("cannot bring up the loopback interface"))?;
+    if n >= 20 {
+        let code = i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
+        if code != 0 {
+            return Err(SandboxError(format!(
+                "cannot bring up the loopback interface: {}",
+                nix::errno::Errno::from_raw(-code)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn die_with_parent() -> Result<(), SandboxError> {
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+        .map_err(fail("cannot tie the build to its parent"))
 }
 
 fn inside_path(root: &Path, inside: &str) -> PathBuf {
@@ -204,6 +266,7 @@ fn bind(host: &Path, target: &Path, read_only: bool) -> Result<(), SandboxError>
 /// Stage 2, process 1 of the build's pid namespace: `/proc`, the new root, the build user,
 /// then the builder in its place. Returns only when the builder cannot be started.
 pub fn stage2(spec_path: &Path) -> Result<i32, SandboxError> {
+    die_with_parent()?;
     let spec = read_spec(spec_path)?;
     let root = &spec.root;
     mount(

@@ -13,7 +13,12 @@
 //! is asked first for each derivation; today it finds nothing.
 
 pub mod env;
+pub mod fetchurl;
 pub mod sandbox;
+pub mod scan;
+
+pub use crate::fetchurl::{FetchError, fetchurl};
+pub use crate::scan::{RefScanner, Scanned, scan_and_hash, scan_references};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -22,8 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cairn_store::{
-    Derivation, Hash, HashAlgo, IngestionMethod, LocalStore, NarWriter, Output, PathInfo,
-    StoreError, StorePath,
+    Derivation, Hash, IngestionMethod, LocalStore, Output, PathInfo, StoreError, StorePath,
 };
 
 /// What a build may use, and how it is run.
@@ -289,7 +293,7 @@ impl<'a> Builder<'a> {
         )
         .map_err(|e| failed(format!("cannot prepare the build of '{name}': {e}")))?;
 
-        let result = if drv.builder == "builtin:fetchurl" {
+        let result = if drv.builder.starts_with("builtin:") {
             self.builtin(drv, &root)
         } else {
             self.run_sandbox(&name, path, &spec_file)
@@ -312,12 +316,22 @@ impl<'a> Builder<'a> {
         result
     }
 
-    /// Builders written in Rust.
-    fn builtin(&self, drv: &Derivation, _root: &Path) -> Result<()> {
-        Err(failed(format!(
-            "the builder '{}' is not supported yet",
-            drv.builder
-        )))
+    /// Builders written in Rust, run in this process: `builtin:fetchurl` (the only one that
+    /// has the network, being fixed-output). Their output goes where a sandboxed builder's
+    /// would, in the root's store folder.
+    fn builtin(&self, drv: &Derivation, root: &Path) -> Result<()> {
+        match drv.builder.as_str() {
+            "builtin:fetchurl" => {
+                let out = drv
+                    .outputs
+                    .get("out")
+                    .and_then(Output::path)
+                    .ok_or_else(|| failed("builtin:fetchurl needs an output 'out'"))?;
+                let dest = root.join(self.print(out).trim_start_matches('/'));
+                fetchurl(&drv.env, &dest).map_err(|e| failed(e.to_string()))
+            }
+            other => Err(failed(format!("the builder '{other}' is not supported"))),
+        }
     }
 
     /// Runs the builder in the sandbox, its output into the log.
@@ -447,7 +461,7 @@ impl<'a> Builder<'a> {
         }
         let mut infos = Vec::new();
         for ((_, out_path, fixed), temp) in outputs.iter().zip(&moved) {
-            let (references, nar_hash, nar_size) = scan(temp, &candidates).map_err(|e| {
+            let scanned = scan_and_hash(temp, &candidates).map_err(|e| {
                 failed(format!(
                     "cannot scan the output '{}': {e}",
                     self.print(out_path)
@@ -457,9 +471,9 @@ impl<'a> Builder<'a> {
                 temp.clone(),
                 PathInfo {
                     path: out_path.clone(),
-                    nar_hash,
-                    nar_size,
-                    references,
+                    nar_hash: scanned.nar_hash,
+                    nar_size: scanned.nar_size,
+                    references: scanned.references,
                     deriver: Some(path.clone()),
                     registration_time: std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
@@ -501,8 +515,10 @@ impl Builder<'_> {
             .iter()
             .filter_map(|(n, o)| Some((o.path()?, n.as_str())))
             .collect();
-        let refs: BTreeMap<&StorePath, &BTreeSet<StorePath>> =
-            infos.iter().map(|(_, i)| (&i.path, &i.references)).collect();
+        let refs: BTreeMap<&StorePath, &BTreeSet<StorePath>> = infos
+            .iter()
+            .map(|(_, i)| (&i.path, &i.references))
+            .collect();
         // Cycles between outputs: a depth-first search over the references among them.
         for (_, info) in infos {
             let mut stack: Vec<&StorePath> = info
@@ -529,9 +545,12 @@ impl Builder<'_> {
                 if let Some(o) = drv.outputs.get(item).and_then(Output::path) {
                     out.insert(o.clone());
                 } else {
-                    out.insert(self.store.store_dir().parse(item).map_err(|e| {
-                        failed(format!("derivation '{name}': {e}"))
-                    })?);
+                    out.insert(
+                        self.store
+                            .store_dir()
+                            .parse(item)
+                            .map_err(|e| failed(format!("derivation '{name}': {e}")))?,
+                    );
                 }
             }
             Ok(out)
@@ -558,9 +577,15 @@ impl Builder<'_> {
                 ("disallowedReferences", false, false),
                 ("disallowedRequisites", true, false),
             ] {
-                let Some(spec) = drv.env.get(attr) else { continue };
+                let Some(spec) = drv.env.get(attr) else {
+                    continue;
+                };
                 let listed = resolve(spec)?;
-                let paths = if closure { requisites()? } else { info.references.clone() };
+                let paths = if closure {
+                    requisites()?
+                } else {
+                    info.references.clone()
+                };
                 let bad: Vec<String> = paths
                     .iter()
                     .filter(|p| listed.contains(*p) != allowed)
@@ -576,25 +601,4 @@ impl Builder<'_> {
         }
         Ok(())
     }
-}
-
-/// The references of a tree among `candidates` (their hash parts found anywhere in its NAR),
-/// its NAR hash and size.
-fn scan(
-    path: &Path,
-    candidates: &BTreeSet<StorePath>,
-) -> std::io::Result<(BTreeSet<StorePath>, Hash, u64)> {
-    let mut nar_bytes = Vec::new();
-    let mut nar = NarWriter::new(&mut nar_bytes)?;
-    cairn_store::dump::dump_path(path, &mut |_| true, &mut nar)?;
-    let hash = Hash::digest(HashAlgo::Sha256, &nar_bytes);
-    let found = candidates
-        .iter()
-        .filter(|c| {
-            let part = c.hash_part().as_bytes();
-            nar_bytes.windows(part.len()).any(|w| w == part)
-        })
-        .cloned()
-        .collect();
-    Ok((found, hash, nar_bytes.len() as u64))
 }

@@ -195,8 +195,12 @@ fn loopback_up() -> Result<(), SandboxError> {
     .map_err(fail("cannot bring up the loopback interface"))?;
     // The acknowledgement: an NLMSG_ERROR whose error code is 0.
     let mut reply = [0u8; 256];
-    let n = recv(std::os::fd::AsRawFd::as_raw_fd(&sock), &mut reply, MsgFlags::empty())
-        .map_err(fail("cannot bring up the loopback interface"))?;
+    let n = recv(
+        std::os::fd::AsRawFd::as_raw_fd(&sock),
+        &mut reply,
+        MsgFlags::empty(),
+    )
+    .map_err(fail("cannot bring up the loopback interface"))?;
     if n >= 20 {
         let code = i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
         if code != 0 {

@@ -41,6 +41,8 @@ pub struct BuildOptions {
     pub cores: usize,
     /// Keep the build folder of a failed build.
     pub keep_failed: bool,
+    /// How many builds run at once.
+    pub jobs: usize,
 }
 
 impl BuildOptions {
@@ -58,6 +60,7 @@ impl BuildOptions {
             sandbox_paths,
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             keep_failed: false,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -88,17 +91,25 @@ fn failed(msg: impl Into<String>) -> BuildError {
     BuildError::Failed(msg.into())
 }
 
+/// The state of `realise`, shared by its workers.
+struct Schedule<'p> {
+    waiting: Vec<&'p StorePath>,
+    running: BTreeSet<&'p StorePath>,
+    done: BTreeSet<&'p StorePath>,
+    error: Option<BuildError>,
+}
+
 pub struct Builder<'a> {
     store: Arc<LocalStore>,
     options: BuildOptions,
-    events: &'a dyn Fn(Event<'_>),
+    events: &'a (dyn Fn(Event<'_>) + Sync),
 }
 
 impl<'a> Builder<'a> {
     pub fn new(
         store: Arc<LocalStore>,
         options: BuildOptions,
-        events: &'a dyn Fn(Event<'_>),
+        events: &'a (dyn Fn(Event<'_>) + Sync),
     ) -> Builder<'a> {
         Builder {
             store,
@@ -171,23 +182,84 @@ impl<'a> Builder<'a> {
         Ok(true)
     }
 
-    /// Builds what `drvs` need and returns the output paths of each.
+    /// Builds what `drvs` need and returns the output paths of each. Up to `jobs` builds run
+    /// at once, each as soon as its inputs are built; after a failure no new build starts,
+    /// the running ones end, and the first failure is returned.
     pub fn realise(
         &self,
         drvs: &[StorePath],
     ) -> Result<BTreeMap<StorePath, BTreeMap<String, StorePath>>> {
         let (order, known) = self.plan(drvs)?;
+        let mut todo: Vec<&StorePath> = Vec::new();
         for p in &order {
-            let drv = &known[p];
-            if self.outputs_valid(drv)? || self.substitute(p, drv)? {
-                continue;
+            if !(self.outputs_valid(&known[p])? || self.substitute(p, &known[p])?) {
+                todo.push(p);
             }
-            let _lock = self.store.lock_build(p)?;
-            // Another process may have built it while this one waited.
-            if self.outputs_valid(drv)? {
-                continue;
+        }
+        let pending: BTreeSet<&StorePath> = todo.iter().copied().collect();
+        let state = std::sync::Mutex::new(Schedule {
+            waiting: todo,
+            running: BTreeSet::new(),
+            done: BTreeSet::new(),
+            error: None,
+        });
+        let wake = std::sync::Condvar::new();
+        let jobs = self.options.jobs.max(1);
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                scope.spawn(|| {
+                    loop {
+                        let next = {
+                            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                            loop {
+                                if st.error.is_some() || st.waiting.is_empty() {
+                                    break None;
+                                }
+                                // The first waiting derivation whose inputs are all built.
+                                let ready = st.waiting.iter().position(|p| {
+                                    known[*p]
+                                        .input_drvs
+                                        .keys()
+                                        .all(|i| !pending.contains(i) || st.done.contains(i))
+                                });
+                                match ready {
+                                    Some(i) => {
+                                        let p = st.waiting.remove(i);
+                                        st.running.insert(p);
+                                        break Some(p);
+                                    }
+                                    None => {
+                                        st = wake.wait(st).unwrap_or_else(|e| e.into_inner());
+                                    }
+                                }
+                            }
+                        };
+                        let Some(p) = next else {
+                            wake.notify_all();
+                            return;
+                        };
+                        let result = self.build_locked(p, &known[p]);
+                        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                        st.running.remove(p);
+                        match result {
+                            Ok(()) => {
+                                st.done.insert(p);
+                            }
+                            Err(e) => {
+                                if st.error.is_none() {
+                                    st.error = Some(e);
+                                }
+                            }
+                        }
+                        drop(st);
+                        wake.notify_all();
+                    }
+                });
             }
-            self.build_one(p, drv)?;
+        });
+        let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = st.error {
+            return Err(e);
         }
         let mut out = BTreeMap::new();
         for d in drvs {
@@ -199,6 +271,15 @@ impl<'a> Builder<'a> {
             out.insert(d.clone(), outputs);
         }
         Ok(out)
+    }
+
+    /// Builds `drv` under its build lock, unless another process built it meanwhile.
+    fn build_locked(&self, p: &StorePath, drv: &Derivation) -> Result<()> {
+        let _lock = self.store.lock_build(p)?;
+        if self.outputs_valid(drv)? {
+            return Ok(());
+        }
+        self.build_one(p, drv)
     }
 
     /// The hook for binary caches: fetch the outputs of `drv` instead of building them.
@@ -237,6 +318,31 @@ impl<'a> Builder<'a> {
 
     /// Builds one derivation whose inputs are valid, and registers its outputs.
     pub fn build_one(&self, path: &StorePath, drv: &Derivation) -> Result<()> {
+        self.build_as(path, drv, None)
+    }
+
+    /// Builds a derivation whose outputs are valid once more, and compares the new outputs
+    /// with the registered ones: the differences, one line each (none when the build is
+    /// reproducible). Nothing is registered.
+    pub fn check(&self, path: &StorePath, drv: &Derivation) -> Result<Vec<String>> {
+        if !self.outputs_valid(drv)? {
+            return Err(failed(format!(
+                "some outputs of '{}' are not valid, so checking is not possible",
+                self.print(path)
+            )));
+        }
+        let _lock = self.store.lock_build(path)?;
+        let mut differences = Vec::new();
+        self.build_as(path, drv, Some(&mut differences))?;
+        Ok(differences)
+    }
+
+    fn build_as(
+        &self,
+        path: &StorePath,
+        drv: &Derivation,
+        check: Option<&mut Vec<String>>,
+    ) -> Result<()> {
         let name = self.print(path);
         (self.events)(Event::Building(&name));
         let inputs = self.input_closure(drv, None)?;
@@ -298,7 +404,7 @@ impl<'a> Builder<'a> {
         } else {
             self.run_sandbox(&name, path, &spec_file)
         };
-        let result = result.and_then(|()| self.take_outputs(path, drv, &root, &inputs));
+        let result = result.and_then(|()| self.take_outputs(path, drv, &root, &inputs, check));
         match &result {
             Err(_) if self.options.keep_failed => {
                 (self.events)(Event::Log(
@@ -373,6 +479,8 @@ impl<'a> Builder<'a> {
         let status = child
             .wait()
             .map_err(|e| failed(format!("cannot wait for the build: {e}")))?;
+        drop(log);
+        compress_log(&log_path);
         if !status.success() {
             let code = status
                 .code()
@@ -389,14 +497,10 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// Where the log of a derivation's build is kept.
+    /// Where the log of a derivation's build is written while it runs (afterwards, with
+    /// `.xz` added, compressed).
     pub fn log_path(&self, drv: &StorePath) -> PathBuf {
-        let base = drv.base_name();
-        self.store
-            .state_dir()
-            .join("log")
-            .join(&base[..2])
-            .join(&base[2..])
+        log_path(&self.store, drv)
     }
 
     /// Takes the outputs out of the build's root, checks and registers them.
@@ -406,6 +510,7 @@ impl<'a> Builder<'a> {
         drv: &Derivation,
         root: &Path,
         inputs: &BTreeSet<StorePath>,
+        check: Option<&mut Vec<String>>,
     ) -> Result<()> {
         let name = self.print(path);
         let outputs: Vec<(String, StorePath, Option<FixedHash>)> = drv
@@ -483,6 +588,20 @@ impl<'a> Builder<'a> {
                     sigs: Vec::new(),
                 },
             ));
+        }
+        if let Some(differences) = check {
+            for (temp, info) in &infos {
+                let registered = self.store.path_info(&info.path)?;
+                if registered.is_none_or(|r| r.nar_hash != info.nar_hash) {
+                    let out = self.print(&info.path);
+                    differences.push(format!("output '{out}' differs from the registered one:"));
+                    diff_trees(&self.store.physical(&info.path), temp, "", differences);
+                }
+            }
+            for t in &moved {
+                let _ = cairn_store::dump::make_writable_and_remove(t);
+            }
+            return Ok(());
         }
         if let Err(e) = self.check_references(&name, drv, &infos) {
             for t in &moved {
@@ -601,4 +720,85 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// Lines naming what differs between two trees: files only in one, of another kind, with
+/// other contents or another executable bit, and links to other targets.
+fn diff_trees(a: &Path, b: &Path, rel: &str, out: &mut Vec<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let name = if rel.is_empty() { "." } else { rel };
+    let (ma, mb) = match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
+        (Ok(ma), Ok(mb)) => (ma, mb),
+        (Ok(_), Err(_)) => return out.push(format!("  {name}: only in the registered output")),
+        (Err(_), Ok(_)) => return out.push(format!("  {name}: only in the new output")),
+        (Err(_), Err(_)) => return,
+    };
+    let (ta, tb) = (ma.file_type(), mb.file_type());
+    if ta.is_dir() && tb.is_dir() {
+        let names = |p: &Path| -> BTreeSet<std::ffi::OsString> {
+            fs::read_dir(p)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default()
+        };
+        let all: BTreeSet<_> = names(a).union(&names(b)).cloned().collect();
+        for n in all {
+            let child = if rel.is_empty() {
+                n.to_string_lossy().into_owned()
+            } else {
+                format!("{rel}/{}", n.to_string_lossy())
+            };
+            diff_trees(&a.join(&n), &b.join(&n), &child, out);
+        }
+    } else if ta.is_symlink() && tb.is_symlink() {
+        if fs::read_link(a).ok() != fs::read_link(b).ok() {
+            out.push(format!("  {name}: the link points elsewhere"));
+        }
+    } else if ta.is_file() && tb.is_file() {
+        if fs::read(a).ok() != fs::read(b).ok() {
+            out.push(format!("  {name}: the contents differ"));
+        } else if (ma.permissions().mode() & 0o100) != (mb.permissions().mode() & 0o100) {
+            out.push(format!("  {name}: the executable bit differs"));
+        }
+    } else {
+        out.push(format!("  {name}: a different kind of file"));
+    }
+}
+
+/// Where the log of a derivation's build is written while it runs: under the store's state,
+/// `log/<first two characters>/<rest of the .drv name>`, as Nix keeps them.
+pub fn log_path(store: &LocalStore, drv: &StorePath) -> PathBuf {
+    let base = drv.base_name();
+    store
+        .state_dir()
+        .join("log")
+        .join(&base[..2])
+        .join(&base[2..])
+}
+
+fn xz_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".xz");
+    PathBuf::from(p)
+}
+
+/// Compresses a finished log with xz (`PATH.xz`), and removes the plain one.
+fn compress_log(path: &Path) {
+    let Ok(plain) = fs::read(path) else { return };
+    let mut xz = Vec::new();
+    if lzma_rs::xz_compress(&mut &plain[..], &mut xz).is_ok()
+        && fs::write(xz_path(path), &xz).is_ok()
+    {
+        let _ = fs::remove_file(path);
+    }
+}
+
+/// The log of the last build of `drv`, if one was kept.
+pub fn read_log(store: &LocalStore, drv: &StorePath) -> Option<Vec<u8>> {
+    let path = log_path(store, drv);
+    if let Ok(xz) = fs::read(xz_path(&path)) {
+        let mut plain = Vec::new();
+        lzma_rs::xz_decompress(&mut &xz[..], &mut plain).ok()?;
+        return Some(plain);
+    }
+    fs::read(path).ok()
 }

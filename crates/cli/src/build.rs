@@ -39,6 +39,15 @@ pub(crate) struct BuildArgs {
     #[arg(long, short = 'K')]
     keep_failed: bool,
 
+    /// How many builds may run at once [default: the number of cores].
+    #[arg(short = 'j', long = "max-jobs", value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Build the derivations again even though their outputs are valid, and report whether
+    /// the new outputs are the same, naming the files that differ.
+    #[arg(long)]
+    check: bool,
+
     /// Show the builders' output as they run.
     #[arg(long, short = 'L')]
     print_build_logs: bool,
@@ -73,6 +82,12 @@ pub(crate) fn run(
     let exe = std::env::current_exe()?;
     let mut options = BuildOptions::new(exe);
     options.keep_failed = args.keep_failed;
+    if let Some(j) = args.jobs {
+        if j == 0 {
+            anyhow::bail!("-j 0 forbids building, and no binary cache is configured to fetch from");
+        }
+        options.jobs = j;
+    }
     let builder = Builder::new(store.clone(), options, &events);
 
     if args.dry_run {
@@ -99,6 +114,43 @@ pub(crate) fn run(
             }
         }
         return Ok(Outcome::Success);
+    }
+
+    if args.check {
+        let mut all_same = true;
+        for p in &drvs {
+            let drv = builder.read_derivation(p)?;
+            match builder.check(p, &drv) {
+                Ok(differences) if differences.is_empty() => {
+                    if chatty {
+                        eprintln!(
+                            "checked '{}': the outputs are the same",
+                            store.store_dir().print(p)
+                        );
+                    }
+                }
+                Ok(differences) => {
+                    all_same = false;
+                    eprintln!(
+                        "error: derivation '{}' may not be deterministic:",
+                        store.store_dir().print(p)
+                    );
+                    for d in differences {
+                        eprintln!("{d}");
+                    }
+                }
+                Err(cairn_build::BuildError::Failed(msg)) => {
+                    eprintln!("error: {msg}");
+                    return Ok(Outcome::Rejected);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        return Ok(if all_same {
+            Outcome::Success
+        } else {
+            Outcome::Rejected
+        });
     }
 
     let outputs = match builder.realise(&drvs) {

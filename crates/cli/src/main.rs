@@ -11,6 +11,7 @@ mod diagnostics;
 mod eval;
 mod hash;
 mod instantiate;
+mod log;
 mod parse;
 mod store;
 
@@ -102,6 +103,12 @@ enum Command {
         cairn build -E 'import ./x.nix {}' --no-link --print-out-paths\n  \
         cairn build --dry-run -A hello              show what would be built")]
     Build(build::BuildArgs),
+
+    /// Show the log of a derivation's last build.
+    #[command(after_help = "Examples:\n  \
+        cairn log ./result                      the log of the build that made ./result\n  \
+        cairn log /nix/store/<hash>-hello.drv")]
+    Log(log::LogArgs),
 
     /// Work with the store: add paths, list, read and check them, collect garbage.
     #[command(subcommand)]
@@ -268,6 +275,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Eval(args) => eval::run(args, &cli.global, cli.color),
         Command::Instantiate(args) => instantiate::run(args, &cli.global, cli.color),
         Command::Build(args) => build::run(args, &cli.global, cli.color),
+        Command::Log(args) => log::run(args, &cli.global),
         Command::Store(cmd) => store::run(cmd, &cli.global),
         Command::Hash(args) => hash::run(args),
     }

@@ -68,8 +68,12 @@ impl BuildOptions {
 /// What happened, for the caller to show.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// How many derivations will be built.
+    Planned(usize),
     /// A derivation starts building.
     Building(&'a str),
+    /// A derivation was built.
+    Built(&'a str),
     /// A line of a build's log.
     Log(&'a str, &'a str),
 }
@@ -197,6 +201,7 @@ impl<'a> Builder<'a> {
             }
         }
         let pending: BTreeSet<&StorePath> = todo.iter().copied().collect();
+        (self.events)(Event::Planned(todo.len()));
         let state = std::sync::Mutex::new(Schedule {
             waiting: todo,
             running: BTreeSet::new(),
@@ -239,6 +244,9 @@ impl<'a> Builder<'a> {
                             return;
                         };
                         let result = self.build_locked(p, &known[p]);
+                        if result.is_ok() {
+                            (self.events)(Event::Built(&self.print(p)));
+                        }
                         let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
                         st.running.remove(p);
                         match result {

@@ -70,15 +70,8 @@ pub(crate) fn run(
         }
     }
     let chatty = global.chatty();
-    let logs = args.print_build_logs;
-    let events = move |e: Event<'_>| match e {
-        Event::Building(name) if chatty => eprintln!("building '{name}'..."),
-        Event::Log(name, line) if logs => {
-            let short = name.rsplit('/').next().unwrap_or(name);
-            eprintln!("{short}> {line}");
-        }
-        _ => {}
-    };
+    let progress = Progress::new(chatty, args.print_build_logs);
+    let events = |e: Event<'_>| progress.event(e);
     let exe = std::env::current_exe()?;
     let mut options = BuildOptions::new(exe);
     options.keep_failed = args.keep_failed;
@@ -153,7 +146,9 @@ pub(crate) fn run(
         });
     }
 
-    let outputs = match builder.realise(&drvs) {
+    let outputs = builder.realise(&drvs);
+    progress.finish();
+    let outputs = match outputs {
         Ok(o) => o,
         Err(cairn_build::BuildError::Failed(msg)) => {
             eprintln!("error: {msg}");
@@ -202,6 +197,81 @@ pub(crate) fn run(
     }
     stdout.flush()?;
     Ok(Outcome::Success)
+}
+
+/// What `cairn build` shows while it builds: on a terminal, a line with the builds done,
+/// running and left and the last line of a running build's log; otherwise a line per build
+/// started. With `-L`, every line of every log, prefixed with the derivation's name.
+struct Progress {
+    chatty: bool,
+    logs: bool,
+    bar: Option<indicatif::ProgressBar>,
+    state: std::sync::Mutex<(usize, usize, usize)>,
+}
+
+impl Progress {
+    fn new(chatty: bool, logs: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bar = (chatty && !logs && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} [{prefix}] {wide_msg}")
+                    .expect("a valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            chatty,
+            logs,
+            bar,
+            state: std::sync::Mutex::new((0, 0, 0)),
+        }
+    }
+
+    fn event(&self, e: Event<'_>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (planned, started, built) = &mut *st;
+        match e {
+            Event::Planned(n) => *planned = n,
+            Event::Building(name) => {
+                *started += 1;
+                match &self.bar {
+                    Some(bar) => bar.set_message(format!("building {}", short(name))),
+                    None if self.chatty => eprintln!("building '{name}'..."),
+                    None => {}
+                }
+            }
+            Event::Built(_) => *built += 1,
+            Event::Log(name, line) => {
+                if self.logs {
+                    eprintln!("{}> {line}", short(name));
+                } else if let Some(bar) = &self.bar {
+                    bar.set_message(format!("{}> {line}", short(name)));
+                }
+            }
+        }
+        if let Some(bar) = &self.bar {
+            let running = *started - *built;
+            bar.set_prefix(format!(
+                "{built}/{planned} built, {running} running, {} left",
+                planned.saturating_sub(*started)
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `name` of `/nix/store/<hash>-name.drv`.
+fn short(drv: &str) -> &str {
+    let base = drv.rsplit('/').next().unwrap_or(drv);
+    let name = base.get(33..).unwrap_or(base);
+    name.strip_suffix(".drv").unwrap_or(name)
 }
 
 /// `cairn __sandbox stage1|stage2 SPEC`: the stages of the build sandbox, run by the builder

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 command -v nix-instantiate >/dev/null 2>&1 || need_pkgs+=(nix-bin)
+# The build sandbox's /bin/sh, and what the build tests compare with.
+[ -x /bin/busybox ] || need_pkgs+=(busybox-static)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

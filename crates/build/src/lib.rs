@@ -45,6 +45,31 @@ pub struct BuildOptions {
     pub jobs: usize,
 }
 
+/// Parses Nix's `sandbox-paths` syntax: paths separated by spaces, each `PATH` (the same
+/// inside and on the host) or `INSIDE=HOST`, with a `?` at the end for a path that may be
+/// missing on the host (then it is left out).
+pub fn parse_sandbox_paths(text: &str) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut out = Vec::new();
+    for item in text.split_whitespace() {
+        let (item, optional) = match item.strip_suffix('?') {
+            Some(i) => (i, true),
+            None => (item, false),
+        };
+        let (inside, host) = item.split_once('=').unwrap_or((item, item));
+        if !inside.starts_with('/') || !host.starts_with('/') {
+            return Err(format!("sandbox path '{item}' is not absolute"));
+        }
+        if !Path::new(host).exists() {
+            if optional {
+                continue;
+            }
+            return Err(format!("sandbox path '{host}' does not exist"));
+        }
+        out.push((inside.to_string(), PathBuf::from(host)));
+    }
+    Ok(out)
+}
+
 impl BuildOptions {
     /// The defaults: `/bin/sh` is the host's static busybox, when there is one.
     pub fn new(sandbox_exe: PathBuf) -> BuildOptions {
@@ -352,6 +377,16 @@ impl<'a> Builder<'a> {
         check: Option<&mut Vec<String>>,
     ) -> Result<()> {
         let name = self.print(path);
+        for (attr, what) in [
+            ("__json", "__structuredAttrs"),
+            ("exportReferencesGraph", "exportReferencesGraph"),
+        ] {
+            if drv.env.contains_key(attr) {
+                return Err(failed(format!(
+                    "cannot build '{name}': derivations with {what} cannot be built yet"
+                )));
+            }
+        }
         (self.events)(Event::Building(&name));
         let inputs = self.input_closure(drv, None)?;
         // One build of a derivation at a time (the caller holds its build lock): what a killed

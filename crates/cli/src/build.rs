@@ -48,6 +48,12 @@ pub(crate) struct BuildArgs {
     #[arg(long)]
     check: bool,
 
+    /// Host paths every build sees, in Nix's `sandbox-paths` syntax: `PATH` or `INSIDE=HOST`,
+    /// separated by spaces, `?` at the end for one that may be missing [default:
+    /// "/bin/sh=/bin/busybox" when the host has a static busybox there]
+    #[arg(long, value_name = "PATHS")]
+    sandbox_paths: Option<String>,
+
     /// Show the builders' output as they run.
     #[arg(long, short = 'L')]
     print_build_logs: bool,
@@ -75,6 +81,10 @@ pub(crate) fn run(
     let exe = std::env::current_exe()?;
     let mut options = BuildOptions::new(exe);
     options.keep_failed = args.keep_failed;
+    if let Some(paths) = &args.sandbox_paths {
+        options.sandbox_paths =
+            cairn_build::parse_sandbox_paths(paths).map_err(|e| anyhow::anyhow!(e))?;
+    }
     if let Some(j) = args.jobs {
         if j == 0 {
             anyhow::bail!("-j 0 forbids building, and no binary cache is configured to fetch from");

@@ -101,6 +101,8 @@ pub enum Event<'a> {
     Built(&'a str),
     /// A line of a build's log.
     Log(&'a str, &'a str),
+    /// Something the user should know about a build: (derivation, message).
+    Note(&'a str, &'a str),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +114,19 @@ pub enum BuildError {
 }
 
 type Result<T, E = BuildError> = std::result::Result<T, E>;
+
+/// The features a derivation may require (`requiredSystemFeatures`), as Nix's defaults
+/// without `kvm`.
+const SYSTEM_FEATURES: [&str; 3] = ["benchmark", "big-parallel", "nixos-test"];
+
+/// The system this machine builds for, in Nix's spelling.
+pub fn host_system() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86" => "i686",
+        other => other,
+    };
+    format!("{arch}-{}", std::env::consts::OS)
+}
 
 /// The declared hash of a fixed output, and how it is computed.
 type FixedHash = (IngestionMethod, Hash);
@@ -226,6 +241,19 @@ impl<'a> Builder<'a> {
             }
         }
         let pending: BTreeSet<&StorePath> = todo.iter().copied().collect();
+        // What is valid already must stay while the builds that need it run.
+        for p in &order {
+            for out in known[p].outputs.values().filter_map(Output::path) {
+                if self.store.is_valid(out)? {
+                    self.store.add_temp_root(out)?;
+                }
+            }
+            for src in &known[p].input_srcs {
+                if self.store.is_valid(src)? {
+                    self.store.add_temp_root(src)?;
+                }
+            }
+        }
         (self.events)(Event::Planned(todo.len()));
         let state = std::sync::Mutex::new(Schedule {
             waiting: todo,
@@ -308,7 +336,16 @@ impl<'a> Builder<'a> {
 
     /// Builds `drv` under its build lock, unless another process built it meanwhile.
     fn build_locked(&self, p: &StorePath, drv: &Derivation) -> Result<()> {
-        let _lock = self.store.lock_build(p)?;
+        let _lock = match self.store.try_lock_build(p)? {
+            Some(lock) => lock,
+            None => {
+                (self.events)(Event::Note(
+                    &self.print(p),
+                    "waiting for another build of it to finish",
+                ));
+                self.store.lock_build(p)?
+            }
+        };
         if self.outputs_valid(drv)? {
             return Ok(());
         }
@@ -377,6 +414,31 @@ impl<'a> Builder<'a> {
         check: Option<&mut Vec<String>>,
     ) -> Result<()> {
         let name = self.print(path);
+        let system = host_system();
+        if drv.system != system && drv.system != "builtin" {
+            return Err(failed(format!(
+                "a '{}' system is required to build '{name}', but this is a '{system}'",
+                drv.system
+            )));
+        }
+        if let Some(features) = drv.env.get("requiredSystemFeatures") {
+            let missing: Vec<&str> = features
+                .split_whitespace()
+                .filter(|f| !SYSTEM_FEATURES.contains(f))
+                .collect();
+            if !missing.is_empty() {
+                return Err(failed(format!(
+                    "'{name}' requires the system features {{{}}}, which this machine does not have",
+                    missing.join(", ")
+                )));
+            }
+        }
+        if drv.builder.starts_with("builtin:") && !drv.is_fixed_output() {
+            return Err(failed(format!(
+                "cannot build '{name}': the builder '{}' may only be used by fixed-output derivations",
+                drv.builder
+            )));
+        }
         for (attr, what) in [
             ("__json", "__structuredAttrs"),
             ("exportReferencesGraph", "exportReferencesGraph"),
@@ -450,7 +512,7 @@ impl<'a> Builder<'a> {
         let result = result.and_then(|()| self.take_outputs(path, drv, &root, &inputs, check));
         match &result {
             Err(_) if self.options.keep_failed => {
-                (self.events)(Event::Log(
+                (self.events)(Event::Note(
                     &name,
                     &format!(
                         "note: keeping the build folder '{}'",
@@ -528,13 +590,29 @@ impl<'a> Builder<'a> {
             let code = status
                 .code()
                 .map_or("a signal".to_string(), |c| format!("exit code {c}"));
+            let tail = if last.is_empty() {
+                "; it printed nothing".to_string()
+            } else {
+                format!(
+                    "; last {} log lines:\n{}",
+                    last.len(),
+                    last.iter()
+                        .map(|l| format!("> {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            };
+            let hint = if last
+                .iter()
+                .any(|l| l.contains("cannot create the namespaces"))
+            {
+                "\nhint: builds need user namespaces; check that the kernel allows them \
+                 (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)"
+            } else {
+                ""
+            };
             return Err(failed(format!(
-                "builder for '{name}' failed with {code}; last {} log lines:\n{}",
-                last.len(),
-                last.iter()
-                    .map(|l| format!("> {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                "builder for '{name}' failed with {code}{tail}\nFor the whole log, run 'cairn log {name}'.{hint}"
             )));
         }
         Ok(())
@@ -584,8 +662,15 @@ impl<'a> Builder<'a> {
             fs::rename(&built, &temp)
                 .map_err(|e| failed(format!("cannot move the output '{out_name}': {e}")))?;
             moved.push(temp.clone());
-            cairn_store::dump::canonicalise(&temp)
-                .map_err(|e| failed(format!("output '{}': {e}", self.print(out_path))))?;
+            if let Err(e) = cairn_store::dump::canonicalise(&temp) {
+                for t in &moved {
+                    let _ = cairn_store::dump::make_writable_and_remove(t);
+                }
+                let e = e
+                    .to_string()
+                    .replace(&temp.to_string_lossy().into_owned(), &self.print(out_path));
+                return Err(failed(format!("output '{}': {e}", self.print(out_path))));
+            }
             if let Some((method, hash)) = fixed {
                 let actual = match method {
                     IngestionMethod::Flat => cairn_store::dump::hash_file(hash.algo(), &temp),

@@ -291,6 +291,9 @@ pub fn stage2(spec_path: &Path) -> Result<i32, SandboxError> {
     unshare(CloneFlags::CLONE_NEWUSER).map_err(fail("cannot create the build user's namespace"))?;
     map_ids(BUILD_UID, 0, BUILD_GID, 0)?;
     let mut cmd = Command::new(&spec.builder);
+    // As Nix: the builder's argv[0] is its base name.
+    let arg0 = spec.builder.rsplit('/').next().unwrap_or(&spec.builder);
+    std::os::unix::process::CommandExt::arg0(&mut cmd, arg0);
     cmd.args(&spec.args)
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))

@@ -1,5 +1,6 @@
 //! `cairn build`: instantiate, build what is missing in the sandbox, and link the results.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -110,6 +111,9 @@ pub(crate) fn run(
         }
         if missing.is_empty() {
             eprintln!("nothing to build");
+        } else if missing.len() == 1 {
+            eprintln!("this derivation will be built:");
+            eprintln!("  {}", missing[0]);
         } else {
             eprintln!("these {} derivations will be built:", missing.len());
             for m in missing {
@@ -120,40 +124,9 @@ pub(crate) fn run(
     }
 
     if args.check {
-        let mut all_same = true;
-        for p in &drvs {
-            let drv = builder.read_derivation(p)?;
-            match builder.check(p, &drv) {
-                Ok(differences) if differences.is_empty() => {
-                    if chatty {
-                        eprintln!(
-                            "checked '{}': the outputs are the same",
-                            store.store_dir().print(p)
-                        );
-                    }
-                }
-                Ok(differences) => {
-                    all_same = false;
-                    eprintln!(
-                        "error: derivation '{}' may not be deterministic:",
-                        store.store_dir().print(p)
-                    );
-                    for d in differences {
-                        eprintln!("{d}");
-                    }
-                }
-                Err(cairn_build::BuildError::Failed(msg)) => {
-                    eprintln!("error: {msg}");
-                    return Ok(Outcome::Rejected);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        return Ok(if all_same {
-            Outcome::Success
-        } else {
-            Outcome::Rejected
-        });
+        let outcome = check(&builder, &store, &drvs, chatty);
+        progress.finish();
+        return outcome;
     }
 
     let outputs = builder.realise(&drvs);
@@ -169,7 +142,7 @@ pub(crate) fn run(
 
     let mut stdout = std::io::stdout().lock();
     let mut prefixes: Vec<(String, String)> = Vec::new();
-    let mut json = Vec::new();
+    let mut json: Vec<(String, BTreeMap<String, String>)> = Vec::new();
     for (drv, output) in &found {
         let p = store.store_dir().parse(drv)?;
         let Some(out_path) = outputs.get(&p).and_then(|o| o.get(output)) else {
@@ -199,14 +172,66 @@ pub(crate) fn run(
         if args.print_out_paths {
             writeln!(stdout, "{printed}")?;
         }
-        json.push(serde_json::json!({ "drvPath": drv, "outputs": { output.clone(): printed } }));
+        match json.iter_mut().find(|(d, _)| d == drv) {
+            Some((_, outs)) => {
+                outs.insert(output.clone(), printed);
+            }
+            None => json.push((drv.clone(), BTreeMap::from([(output.clone(), printed)]))),
+        }
     }
     if args.json {
+        let json: Vec<_> = json
+            .into_iter()
+            .map(|(drv, outputs)| serde_json::json!({ "drvPath": drv, "outputs": outputs }))
+            .collect();
         serde_json::to_writer(&mut stdout, &json)?;
         writeln!(stdout)?;
     }
     stdout.flush()?;
     Ok(Outcome::Success)
+}
+
+/// `--check`: each derivation built again, its outputs compared with the registered ones.
+fn check(
+    builder: &Builder<'_>,
+    store: &cairn_store::LocalStore,
+    drvs: &[cairn_store::StorePath],
+    chatty: bool,
+) -> anyhow::Result<Outcome> {
+    let mut all_same = true;
+    for p in drvs {
+        let drv = builder.read_derivation(p)?;
+        match builder.check(p, &drv) {
+            Ok(differences) if differences.is_empty() => {
+                if chatty {
+                    eprintln!(
+                        "checked '{}': the outputs are the same",
+                        store.store_dir().print(p)
+                    );
+                }
+            }
+            Ok(differences) => {
+                all_same = false;
+                eprintln!(
+                    "error: derivation '{}' may not be deterministic:",
+                    store.store_dir().print(p)
+                );
+                for d in differences {
+                    eprintln!("{d}");
+                }
+            }
+            Err(cairn_build::BuildError::Failed(msg)) => {
+                eprintln!("error: {msg}");
+                return Ok(Outcome::Rejected);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(if all_same {
+        Outcome::Success
+    } else {
+        Outcome::Rejected
+    })
 }
 
 /// What `cairn build` shows while it builds: on a terminal, a line with the builds done,
@@ -253,6 +278,10 @@ impl Progress {
                 }
             }
             Event::Built(_) => *built += 1,
+            Event::Note(name, note) => match &self.bar {
+                Some(bar) => bar.println(format!("{}: {note}", short(name))),
+                None => eprintln!("{}: {note}", short(name)),
+            },
             Event::Log(name, line) => {
                 if self.logs {
                     eprintln!("{}> {line}", short(name));

@@ -371,6 +371,25 @@ impl Db {
         tx.commit().map_err(err)
     }
 
+    /// Every valid path that records its deriver: (path, deriver).
+    pub(super) fn derivers(&self) -> Result<Vec<(StorePath, StorePath)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT path, deriver FROM ValidPaths WHERE deriver IS NOT NULL")
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, b) = row.map_err(self.err())?;
+            if let (Ok(a), Ok(b)) = (self.parse(&a), self.parse(&b)) {
+                out.push((a, b));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every reference edge, as (referrer, reference).
     pub(super) fn all_references(&self) -> Result<Vec<(StorePath, StorePath)>> {
         let mut st = self

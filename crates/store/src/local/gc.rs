@@ -171,6 +171,13 @@ impl LocalStore {
         for (a, b) in db.all_references()? {
             refs.entry(a).or_default().push(b);
         }
+        // As Nix's default (`keep-derivations`): a live output keeps the derivation it was
+        // built from, treated here as one more reference.
+        for (path, deriver) in db.derivers()? {
+            if valid.contains(&deriver) {
+                refs.entry(path).or_default().push(deriver);
+            }
+        }
         drop(db);
         let mut live = BTreeSet::new();
         let mut todo: Vec<StorePath> = roots.into_iter().filter(|r| valid.contains(r)).collect();
@@ -207,6 +214,7 @@ impl LocalStore {
             )))?;
         }
         report.strays = self.remove_strays()?;
+        self.remove_stale_builds();
         Ok(report)
     }
 
@@ -238,6 +246,23 @@ impl LocalStore {
         }
         removed.sort();
         Ok(removed)
+    }
+
+    /// Removes the folders of builds that no process is running (killed builds, and those kept
+    /// with `--keep-failed`).
+    fn remove_stale_builds(&self) {
+        let Ok(entries) = std::fs::read_dir(self.state.join("builds")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(drv) = StorePath::from_base_name(&name) else {
+                continue;
+            };
+            if let Ok(Some(_lock)) = self.try_lock_build(&drv) {
+                let _ = fsutil::remove_tree(&entry.path());
+            }
+        }
     }
 
     /// Deletes `paths`, which no root may keep and no other valid path may refer to

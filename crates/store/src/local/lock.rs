@@ -136,6 +136,22 @@ pub struct BuildLock {
 }
 
 impl BuildLock {
+    /// The lock if no other build holds it.
+    pub(super) fn try_acquire(state: &Path, drv: &StorePath) -> Result<Option<BuildLock>> {
+        let dir = state.join("locks/build");
+        std::fs::create_dir_all(&dir)
+            .map_err(StoreError::io(format!("cannot create '{}'", dir.display())))?;
+        let bucket = &drv.hash_part()[..2];
+        let file = open_lock_file(&dir.join(format!("{bucket}.lock")))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(BuildLock { _file: file })),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => Err(StoreError::io(format!(
+                "cannot lock the build of '{drv}'"
+            ))(e)),
+        }
+    }
+
     pub(super) fn acquire(state: &Path, drv: &StorePath) -> Result<BuildLock> {
         let dir = state.join("locks/build");
         std::fs::create_dir_all(&dir)

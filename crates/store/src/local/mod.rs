@@ -560,6 +560,11 @@ impl LocalStore {
         self.new_temp_path()
     }
 
+    /// The build lock of `drv`, if no other build holds it.
+    pub fn try_lock_build(&self, drv: &StorePath) -> Result<Option<BuildLock>> {
+        BuildLock::try_acquire(&self.state, drv)
+    }
+
     /// Waits until no other build of `drv` runs, and holds that until the lock is dropped.
     pub fn lock_build(&self, drv: &StorePath) -> Result<BuildLock> {
         BuildLock::acquire(&self.state, drv)

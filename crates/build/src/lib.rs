@@ -496,6 +496,11 @@ impl<'a> Builder<'a> {
             args: drv.args.clone(),
             env: env.vars.into_iter().collect(),
             cwd: env::BUILD_TOP.to_string(),
+            writable: vec![
+                env::BUILD_TOP.to_string(),
+                "/tmp".to_string(),
+                store_dir.clone(),
+            ],
         };
         let spec_file = top.join("spec.json");
         fs::write(

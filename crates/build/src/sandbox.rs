@@ -48,6 +48,9 @@ pub struct Spec {
     pub env: Vec<(String, String)>,
     /// The working directory inside, `/build`.
     pub cwd: String,
+    /// The folders inside the root the build may write (`/build`, `/tmp`, the store folder);
+    /// the rest of the root is read-only.
+    pub writable: Vec<String>,
 }
 
 /// Why the sandbox could not be set up (reported by the stages on standard error, and by the
@@ -129,6 +132,25 @@ pub fn stage1(spec_path: &Path) -> Result<i32, SandboxError> {
         None::<&str>,
     )
     .map_err(fail("cannot bind the root"))?;
+    // Every mount point first, while the root can still be written.
+    for (host, inside, _) in &spec.binds {
+        mount_point(host, &inside_path(root, inside))?;
+    }
+    // The writable folders become mounts of their own, so that the root around them can be
+    // made read-only: the build user owns every file of the root (it is the only user the
+    // sandbox maps), and must not change `/etc` or the root itself.
+    for inside in &spec.writable {
+        let p = inside_path(root, inside);
+        mount(
+            Some(&p),
+            &p,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(fail(format!("cannot bind {inside}")))?;
+    }
+    remount_read_only(root)?;
     for (host, inside, read_only) in &spec.binds {
         bind(host, &inside_path(root, inside), *read_only)?;
     }
@@ -222,8 +244,8 @@ fn inside_path(root: &Path, inside: &str) -> PathBuf {
     root.join(inside.trim_start_matches('/'))
 }
 
-/// Binds `host` at `target` (created as a file or folder to match), read-only when asked.
-fn bind(host: &Path, target: &Path, read_only: bool) -> Result<(), SandboxError> {
+/// Creates `target` as a file or folder to match `host`, to mount `host` on.
+fn mount_point(host: &Path, target: &Path) -> Result<(), SandboxError> {
     let md = fs::metadata(host).map_err(io_fail(format!("cannot bind {}", host.display())))?;
     if let Some(parent) = target.parent() {
         fs::create_dir_all(parent)
@@ -235,6 +257,11 @@ fn bind(host: &Path, target: &Path, read_only: bool) -> Result<(), SandboxError>
     } else if !target.exists() {
         fs::write(target, "").map_err(io_fail(format!("cannot create {}", target.display())))?;
     }
+    Ok(())
+}
+
+/// Binds `host` at `target` (a mount point made by `mount_point`), read-only when asked.
+fn bind(host: &Path, target: &Path, read_only: bool) -> Result<(), SandboxError> {
     mount(
         Some(host),
         target,
@@ -244,6 +271,14 @@ fn bind(host: &Path, target: &Path, read_only: bool) -> Result<(), SandboxError>
     )
     .map_err(fail(format!("cannot bind {}", host.display())))?;
     if read_only {
+        remount_read_only(target)?;
+    }
+    Ok(())
+}
+
+/// Makes the mount at `target` read-only.
+fn remount_read_only(target: &Path) -> Result<(), SandboxError> {
+    {
         // A remount in a user namespace must keep the flags the mount is locked with.
         let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
         if let Ok(st) = statvfs(target) {
@@ -308,7 +343,15 @@ pub fn stage2(spec_path: &Path) -> Result<i32, SandboxError> {
 /// Prepares the root folder of a build: the mount points, `/etc` with the build user, and an
 /// empty store folder the build user can write its outputs into.
 pub fn prepare_root(root: &Path, store_dir: &str, network: bool) -> std::io::Result<()> {
-    for d in ["build", "proc", "dev/shm", "dev/pts", "etc", "tmp"] {
+    for d in [
+        "build",
+        "proc",
+        "dev/shm",
+        "dev/pts",
+        "etc",
+        "tmp",
+        ".old-root",
+    ] {
         fs::create_dir_all(root.join(d))?;
     }
     let store = root.join(store_dir.trim_start_matches('/'));

@@ -1,0 +1,1056 @@
+//! `cairn build` end to end: outputs byte-identical to real Nix's, a sandbox that hostile
+//! builders cannot see or change the host through, and builds that a kill or a concurrent
+//! build of the same derivation never leave half-done.
+//!
+//! The parity test needs real Nix (`nix-build`, `nix`) able to build in its sandbox, and is
+//! skipped with a `SKIPPED` banner on standard error without it. Every test needs the host's
+//! static busybox at `/bin/busybox`, which becomes the sandbox's `/bin/sh`; without it they are
+//! skipped the same way. The builders use busybox's applets (`ls`, `cat`, `nc`, ...) through
+//! its standalone shell, so they need no `PATH`.
+//!
+//! The hostile builders write what they observed into `$out`, and the tests check it; none of
+//! them asserts how long something took.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, contents: &str) -> PathBuf {
+        let at = self.path(rel);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(&at, contents).unwrap();
+        at
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cairn"));
+        c.args(args)
+            .env("CAIRN_STORE", self.root())
+            .env_remove("CAIRN_STORE_DIR")
+            .current_dir(self.dir.path());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("the cairn binary runs")
+    }
+
+    /// Runs and expects success; gives standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "cairn {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Where a logical store path is on disk.
+    fn physical(&self, store_path: &str) -> PathBuf {
+        self.root().join(store_path.trim_start_matches('/'))
+    }
+
+    /// Builds `file` (relative to the temporary folder) and gives its one output path.
+    fn build(&self, file: &str) -> String {
+        let out = self.ok(&["build", file, "--no-link", "--print-out-paths"]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 1, "one output path: {out}");
+        lines[0].to_string()
+    }
+
+    /// `cairn store verify --check-contents` passes.
+    fn assert_verifies(&self) {
+        let out = self.run(&["store", "verify", "--check-contents"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "the store does not verify: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The valid paths, as `cairn store ls` lists them.
+    fn valid_paths(&self) -> Vec<String> {
+        self.ok(&["store", "ls"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// No valid path and no entry on disk in the store is named `name` (any hash).
+    fn assert_nothing_named(&self, name: &str) {
+        let suffix = format!("-{name}");
+        let valid: Vec<String> = self
+            .valid_paths()
+            .into_iter()
+            .filter(|p| p.ends_with(&suffix))
+            .collect();
+        assert!(valid.is_empty(), "registered: {valid:?}");
+        let on_disk: Vec<String> = store_entries(&self.root())
+            .into_iter()
+            .filter(|e| e.ends_with(&suffix))
+            .collect();
+        assert!(on_disk.is_empty(), "on disk: {on_disk:?}");
+    }
+}
+
+/// The names in the physical store folder.
+fn store_entries(root: &Path) -> Vec<String> {
+    match std::fs::read_dir(root.join("nix/store")) {
+        Ok(rd) => rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn skip(test: &str, why: &str) {
+    eprintln!("\n==== SKIPPED {test}: {why} ====\n");
+}
+
+/// Whether the sandbox's `/bin/sh` exists; says so loudly when not.
+fn have_busybox(test: &str) -> bool {
+    if Path::new("/bin/busybox").exists() {
+        return true;
+    }
+    skip(test, "no static busybox at /bin/busybox");
+    false
+}
+
+/// The `mk` every expression here builds with: a derivation whose builder is busybox's shell
+/// running `script`.
+const PRELUDE: &str = r#"
+  mk = name: script: derivation {
+    inherit name;
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" script ];
+  };
+"#;
+
+/// An expression of one derivation named `name` whose builder runs `script`.
+fn one(name: &str, script: &str) -> String {
+    format!("let {PRELUDE} in mk \"{name}\" ''\n{script}\n''\n")
+}
+
+/// A string unique to this test process, for markers that must not collide with another run.
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{}{}", std::process::id(), nanos % 1000)
+}
+
+/// The command lines of the host's processes (arguments joined by spaces), by pid.
+fn host_processes() -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(raw) = std::fs::read(entry.path().join("cmdline")) {
+            let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+            out.push((pid, line));
+        }
+    }
+    out
+}
+
+fn processes_with(marker: &str) -> Vec<(u32, String)> {
+    host_processes()
+        .into_iter()
+        .filter(|(_, c)| c.contains(marker))
+        .collect()
+}
+
+/// Waits until no host process has `marker` in its command line; gives those left after
+/// `limit` (a bound on waiting, not an assertion on time).
+fn wait_gone(marker: &str, limit: Duration) -> Vec<(u32, String)> {
+    let start = Instant::now();
+    loop {
+        let left = processes_with(marker);
+        if left.is_empty() || start.elapsed() > limit {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sha256(data: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `sha256-<base64>`, as Nix prints hashes.
+fn sri(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::from("sha256-");
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parity with nix-build
+
+/// The derivations built by both: dependencies, several outputs one referring to another, a
+/// self-reference, a single-file output, a symlink output, executables, `passAsFile`, a
+/// fixed-output fetch of a local file, `builtins.toFile` and a source folder.
+const PARITY: &str = r#"
+let
+  @PRELUDE@
+  note = builtins.toFile "cairn-parity-note.txt" "a note from toFile\n";
+  greet = builtins.toFile "cairn-parity-greet.sh" "echo greetings from toFile\n";
+  fetched = import <nix/fetchurl.nix> {
+    url = "file://@DATA@";
+    sha256 = "@DATA_SHA256@";
+  };
+in rec {
+  base = mk "cairn-parity-base" ''
+    set -e
+    mkdir -p $out/bin $out/share
+    printf '#!/bin/sh\necho hello from base\n' > $out/bin/hello
+    chmod 755 $out/bin/hello
+    echo "this file lives in $out" > $out/share/self
+    echo plain > $out/share/plain
+    ln -s bin/hello $out/hello-link
+  '';
+  single = mk "cairn-parity-single" ''
+    echo "one file and no references" > $out
+  '';
+  link = mk "cairn-parity-link" ''
+    ln -s ${base}/bin/hello $out
+  '';
+  multi = derivation {
+    name = "cairn-parity-multi";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    outputs = [ "out" "lib" "doc" ];
+    args = [ "-c" ''
+      set -e
+      mkdir -p $lib/lib $doc $out/bin
+      echo library > $lib/lib/libfoo
+      echo documentation > $doc/README
+      echo "cat $lib/lib/libfoo" > $out/bin/run
+      chmod 755 $out/bin/run
+    '' ];
+  };
+  passFile = derivation {
+    name = "cairn-parity-passasfile";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    passAsFile = [ "text" ];
+    text = "passed as a file, naming ${single}\n";
+    args = [ "-c" "cat $textPath > $out" ];
+  };
+  fixed = fetched;
+  usesFixed = mk "cairn-parity-uses-fixed" ''
+    set -e
+    mkdir $out
+    cat ${fetched} > $out/data
+    echo ${fetched} > $out/from
+  '';
+  sources = mk "cairn-parity-sources" ''
+    set -e
+    mkdir $out
+    cat ${./src}/a.txt > $out/a.txt
+    cat ${./src}/sub/b.txt > $out/b.txt
+    cat ${note} > $out/note
+    . ${greet} > $out/greeting
+    echo ${./src} ${note} > $out/inputs
+  '';
+  top = mk "cairn-parity-top" ''
+    set -e
+    mkdir $out
+    echo ${base} ${multi.lib} ${link} > $out/deps
+    ${base}/bin/hello > $out/said
+    ${multi}/bin/run > $out/ran
+  '';
+}
+"#;
+
+const PARITY_ATTRS: [&str; 11] = [
+    "base",
+    "single",
+    "link",
+    "multi",
+    "multi.lib",
+    "multi.doc",
+    "passFile",
+    "fixed",
+    "usesFixed",
+    "sources",
+    "top",
+];
+
+const NIX_BUILD_OPTIONS: [&str; 6] = [
+    "--option",
+    "substituters",
+    "",
+    "--option",
+    "sandbox",
+    "true",
+];
+
+/// Runs nix-build in `dir`; the builtin fetcher runs in Nix's sandbox, so `dir/data.bin` is
+/// made visible there.
+fn nix_build(dir: &Path, file: &str, attr: Option<&str>) -> Output {
+    let mut c = Command::new("nix-build");
+    c.arg(file).arg("--no-out-link").args(NIX_BUILD_OPTIONS);
+    let data = dir.join("data.bin");
+    c.args([
+        "--option",
+        "sandbox-paths",
+        &format!("/bin/sh=/bin/busybox {}", data.display()),
+    ]);
+    if let Some(a) = attr {
+        c.args(["-A", a]);
+    }
+    c.current_dir(dir).stdin(Stdio::null());
+    c.output().expect("nix-build runs")
+}
+
+/// Whether real Nix can build in its sandbox here; says why not loudly.
+fn nix_works(test: &str, env: &Env) -> bool {
+    for tool in ["nix-build", "nix"] {
+        let found = Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            skip(test, &format!("`{tool}` is not installed"));
+            return false;
+        }
+    }
+    if !have_busybox(test) {
+        return false;
+    }
+    // Unique, so that Nix really builds it rather than finding it built by an earlier run.
+    env.write(
+        "probe.nix",
+        &one(
+            "cairn-parity-probe",
+            &format!("echo probe {} > $out", unique()),
+        ),
+    );
+    let out = nix_build(env.dir.path(), "probe.nix", None);
+    if !out.status.success() {
+        skip(
+            test,
+            &format!(
+                "nix-build cannot build in its sandbox here: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+fn path_info(json: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let info = &v[0];
+    let mut refs: Vec<String> = info["references"]
+        .as_array()
+        .map(|a| a.iter().map(|r| r.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    refs.sort();
+    serde_json::json!({
+        "path": info["path"],
+        "narHash": info["narHash"],
+        "narSize": info["narSize"],
+        "references": refs,
+        "ca": info["ca"],
+    })
+}
+
+#[test]
+fn outputs_paths_hashes_and_references_equal_nix_builds() {
+    let test = "outputs_paths_hashes_and_references_equal_nix_builds";
+    let env = Env::new();
+    let data = env.write("data.bin", "fetched from a file url\n");
+    if !nix_works(test, &env) {
+        return;
+    }
+    env.write("src/a.txt", "source a\n");
+    env.write("src/sub/b.txt", "source b\n");
+    let expr = PARITY
+        .replace("@PRELUDE@", PRELUDE)
+        .replace("@DATA@", data.to_str().unwrap())
+        .replace("@DATA_SHA256@", &hex(&sha256(b"fetched from a file url\n")));
+    env.write("parity.nix", &expr);
+
+    let mut mismatches = Vec::new();
+    for attr in PARITY_ATTRS {
+        let nix = nix_build(env.dir.path(), "parity.nix", Some(attr));
+        assert!(
+            nix.status.success(),
+            "nix-build -A {attr} failed: {}",
+            String::from_utf8_lossy(&nix.stderr)
+        );
+        let nix_path = String::from_utf8(nix.stdout).unwrap().trim().to_string();
+        eprintln!("{attr}: {nix_path}");
+
+        let printed = env.ok(&[
+            "build",
+            "parity.nix",
+            "-A",
+            attr,
+            "--no-link",
+            "--print-out-paths",
+        ]);
+        if printed.trim() != nix_path {
+            mismatches.push(format!(
+                "{attr}: --print-out-paths {:?}, nix-build {nix_path:?}",
+                printed.trim()
+            ));
+            continue;
+        }
+        let json = env.ok(&["build", "parity.nix", "-A", attr, "--no-link", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let output = attr.split_once('.').map_or("out", |(_, o)| o);
+        if v[0]["outputs"][output] != nix_path.as_str() {
+            mismatches.push(format!("{attr}: --json {json}, nix-build {nix_path:?}"));
+        }
+
+        let ours = path_info(&env.ok(&["store", "path-info", "--json", &nix_path]));
+        let nix_info = Command::new("nix")
+            .args([
+                "path-info",
+                "--json",
+                "--extra-experimental-features",
+                "nix-command",
+                &nix_path,
+            ])
+            .output()
+            .expect("nix runs");
+        assert!(nix_info.status.success(), "nix path-info {nix_path}");
+        let theirs = path_info(&String::from_utf8(nix_info.stdout).unwrap());
+        if ours != theirs {
+            mismatches.push(format!("{attr}: cairn {ours}\n      nix {theirs}"));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "differences from nix-build:\n{}",
+        mismatches.join("\n")
+    );
+    env.assert_verifies();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile builders
+
+/// Builds one derivation whose builder runs `script` and gives what it wrote into `$out` (a
+/// file), or `None` when the test is skipped.
+fn observe(test: &str, script: &str) -> Option<(Env, String)> {
+    if !have_busybox(test) {
+        return None;
+    }
+    let env = Env::new();
+    env.write("hostile.nix", &one("cairn-hostile", script));
+    let out = env.build("hostile.nix");
+    let seen = std::fs::read_to_string(env.physical(&out)).unwrap();
+    Some((env, seen))
+}
+
+#[test]
+fn host_files_outside_the_inputs_cannot_be_read() {
+    let test = "host_files_outside_the_inputs_cannot_be_read";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let secret_text = format!("the secret {}", unique());
+    let secret = env.write("secret.txt", &secret_text);
+    let exe = std::env::current_exe().unwrap();
+    let store_root = env.root();
+    let targets = [
+        secret.to_str().unwrap(),
+        "/etc/shadow",
+        exe.to_str().unwrap(),
+        env!("CARGO_BIN_EXE_cairn"),
+        store_root.to_str().unwrap(),
+    ];
+    let mut script = String::new();
+    for t in targets {
+        script.push_str(&format!(
+            "if cat '{t}' >> $out 2>/dev/null || ls '{t}' >> $out 2>/dev/null; \
+             then echo 'read {t}' >> $out; else echo 'blocked {t}' >> $out; fi\n"
+        ));
+    }
+    env.write("hostile.nix", &one("cairn-hostile", &script));
+    let out = env.build("hostile.nix");
+    let seen = std::fs::read_to_string(env.physical(&out)).unwrap();
+    for t in targets {
+        assert!(
+            seen.lines().any(|l| l == format!("blocked {t}")),
+            "{t} was visible to the builder:\n{seen}"
+        );
+    }
+    assert!(!seen.contains(&secret_text), "the secret leaked:\n{seen}");
+}
+
+/// A listener on every address of the host, counting the connections it accepts other than
+/// the test's own sentinel.
+struct Listener {
+    port: u16,
+    accepted: std::sync::mpsc::Receiver<std::net::SocketAddr>,
+}
+
+impl Listener {
+    fn start() -> Listener {
+        let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Ok(peer) = stream.peer_addr()
+                    && tx.send(peer).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Listener { port, accepted: rx }
+    }
+
+    /// The connections accepted before a sentinel connection made now: the accept queue is
+    /// in order, so once the sentinel is seen, every earlier connection was counted.
+    fn others(&self) -> Vec<std::net::SocketAddr> {
+        let sentinel = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let me = sentinel.local_addr().unwrap();
+        let mut others = Vec::new();
+        loop {
+            let peer = self.accepted.recv().unwrap();
+            if peer == me {
+                return others;
+            }
+            others.push(peer);
+        }
+    }
+}
+
+/// An address of the host other than loopback, when it has one with a route.
+fn host_address() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// The builder tries `nc` (busybox's `wget` is not used: the static busybox's `wget` crashes
+/// on any URL, in a sandbox or not). The same `nc` run on the host afterwards must reach the
+/// server, so that the count of zero means something.
+#[test]
+fn a_server_on_the_host_cannot_be_reached() {
+    let test = "a_server_on_the_host_cannot_be_reached";
+    let listener = Listener::start();
+    let port = listener.port;
+    let mut hosts = vec!["127.0.0.1".to_string()];
+    hosts.extend(host_address().map(|ip| ip.to_string()));
+    let mut script = String::new();
+    for h in &hosts {
+        script.push_str(&format!(
+            "echo hello | nc -w 2 {h} {port} >/dev/null 2>&1; echo \"nc {h} $?\" >> $out\n"
+        ));
+    }
+    let Some((_env, seen)) = observe(test, &script) else {
+        return;
+    };
+    let reached = listener.others();
+    assert!(
+        reached.is_empty(),
+        "the builder connected to the host's server from {reached:?}; it saw:\n{seen}"
+    );
+    for h in &hosts {
+        let line = seen
+            .lines()
+            .find(|l| l.starts_with(&format!("nc {h} ")))
+            .unwrap_or_else(|| panic!("no nc line for {h}:\n{seen}"));
+        assert!(!line.ends_with(" 0"), "`nc` to {h} succeeded:\n{seen}");
+    }
+    let control = Command::new("/bin/busybox")
+        .args(["nc", "-w", "2", "127.0.0.1", &port.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(control.status.success(), "nc from the host: {control:?}");
+    assert_eq!(
+        listener.others().len(),
+        1,
+        "nc from the host was not counted"
+    );
+}
+
+#[test]
+fn only_the_loopback_interface_is_visible() {
+    let test = "only_the_loopback_interface_is_visible";
+    let Some((_env, seen)) = observe(test, "cat /proc/net/dev > $out") else {
+        return;
+    };
+    let interfaces: Vec<&str> = seen
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(str::trim)
+        .collect();
+    assert_eq!(interfaces, ["lo"], "{seen}");
+}
+
+#[test]
+fn host_processes_are_invisible() {
+    let test = "host_processes_are_invisible";
+    let me = std::process::id();
+    let script = format!(
+        "for p in /proc/[0-9]*; do echo \"$p $(tr '\\0' ' ' < $p/cmdline)\" >> $out; done\n\
+         echo \"mine $(tr '\\0' ' ' < /proc/{me}/cmdline 2>/dev/null)\" >> $out"
+    );
+    let Some((_env, seen)) = observe(test, &script) else {
+        return;
+    };
+    let exe = std::env::current_exe().unwrap();
+    let exe_name = exe.file_name().unwrap().to_str().unwrap();
+    assert!(
+        !seen.contains(exe_name),
+        "the test's process was visible:\n{seen}"
+    );
+    assert!(
+        !seen.contains(env!("CARGO_BIN_EXE_cairn")),
+        "cairn's process was visible:\n{seen}"
+    );
+    let pids: Vec<&str> = seen.lines().filter(|l| l.starts_with("/proc/")).collect();
+    assert!(pids.len() <= 5, "{} processes visible:\n{seen}", pids.len());
+    assert!(
+        seen.lines().any(|l| l.starts_with("/proc/1 /bin/sh -c")),
+        "the builder is not process 1:\n{seen}"
+    );
+}
+
+#[test]
+fn the_hostname_is_localhost() {
+    let test = "the_hostname_is_localhost";
+    let script = "hostname > $out; cat /proc/sys/kernel/hostname >> $out";
+    let Some((_env, seen)) = observe(test, script) else {
+        return;
+    };
+    assert_eq!(seen, "localhost\nlocalhost\n");
+}
+
+#[test]
+fn the_callers_environment_is_not_passed_on() {
+    let test = "the_callers_environment_is_not_passed_on";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let secret = format!("secret-value-{}", unique());
+    env.write("hostile.nix", &one("cairn-hostile", "env > $out"));
+    let out = env
+        .command(&["build", "hostile.nix", "--no-link", "--print-out-paths"])
+        .env("CAIRN_TEST_SECRET", &secret)
+        .env(
+            "PATH",
+            std::env::var("PATH").unwrap_or_default() + ":/secret-path",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8(out.stdout).unwrap();
+    let seen = std::fs::read_to_string(env.physical(path.trim())).unwrap();
+    assert!(!seen.contains("CAIRN_TEST_SECRET"), "{seen}");
+    assert!(!seen.contains(&secret), "{seen}");
+    let vars: BTreeSet<&str> = seen.lines().collect();
+    for expected in [
+        "PATH=/path-not-set",
+        "HOME=/homeless-shelter",
+        "NIX_BUILD_TOP=/build",
+        "TMPDIR=/build",
+        "PWD=/build",
+    ] {
+        assert!(vars.contains(expected), "no {expected} in:\n{seen}");
+    }
+}
+
+#[test]
+fn devices_are_few_and_sys_is_absent() {
+    let test = "devices_are_few_and_sys_is_absent";
+    let script = "ls -a /dev > $out\n\
+        if ls /sys/class > /dev/null 2>&1; then echo 'sys visible' >> $out; fi\n\
+        grep -q sysfs /proc/mounts && echo 'sysfs mounted' >> $out\n\
+        true";
+    let Some((_env, seen)) = observe(test, script) else {
+        return;
+    };
+    let allowed = [
+        ".", "..", "null", "zero", "full", "random", "urandom", "tty", "shm", "pts", "ptmx", "fd",
+        "stdin", "stdout", "stderr",
+    ];
+    let extra: Vec<&str> = seen.lines().filter(|l| !allowed.contains(l)).collect();
+    assert!(extra.is_empty(), "unexpected in /dev: {extra:?}\n{seen}");
+    for needed in ["null", "zero", "urandom", "shm"] {
+        assert!(
+            seen.lines().any(|l| l == needed),
+            "no /dev/{needed}:\n{seen}"
+        );
+    }
+}
+
+#[test]
+fn writes_outside_out_never_reach_the_store() {
+    let test = "writes_outside_out_never_reach_the_store";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let expr = format!(
+        "let {PRELUDE}\n\
+         dep = mk \"cairn-victim\" ''mkdir $out; echo original > $out/file'';\n\
+         in mk \"cairn-hostile\" ''\n\
+           echo x > /nix/store/evil\n\
+           mkdir /nix/store/00000000000000000000000000000000-evil\n\
+           echo x > ${{dep}}/evil\n\
+           echo done > $out\n\
+         ''\n"
+    );
+    env.write("hostile.nix", &expr);
+    let out = env.run(&["build", "hostile.nix", "--no-link", "--print-out-paths"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "neither built nor failed: {stderr}"
+    );
+    let listed = env.valid_paths();
+    assert!(
+        !listed.iter().any(|p| p.contains("evil")),
+        "registered: {listed:?}"
+    );
+    let on_disk = store_entries(&env.root());
+    assert!(
+        !on_disk.iter().any(|e| e.contains("evil")),
+        "on disk: {on_disk:?}"
+    );
+    let victim = listed
+        .iter()
+        .find(|p| p.ends_with("-cairn-victim"))
+        .expect("the dependency was built");
+    assert!(!env.physical(victim).join("evil").exists());
+    env.assert_verifies();
+}
+
+#[test]
+fn inputs_cannot_be_changed() {
+    let test = "inputs_cannot_be_changed";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    env.write("src/a.txt", "source\n");
+    let expr = format!(
+        "let {PRELUDE}\n\
+         dep = mk \"cairn-victim\" ''mkdir $out; echo original > $out/file'';\n\
+         in mk \"cairn-hostile\" ''\n\
+           try() {{ if \"$@\" 2>/dev/null; then echo \"allowed $*\"; else echo \"blocked $*\"; fi; }}\n\
+           {{\n\
+           try sh -c 'echo changed > ${{dep}}/file'\n\
+           try sh -c 'echo more >> ${{dep}}/file'\n\
+           try chmod 777 ${{dep}}/file\n\
+           try touch ${{dep}}/new\n\
+           try mv ${{dep}}/file ${{dep}}/moved\n\
+           try rm ${{dep}}/file\n\
+           try sh -c 'echo changed > ${{./src}}/a.txt'\n\
+           try rm ${{./src}}/a.txt\n\
+           try touch ${{./src}}/new\n\
+           }} > $out\n\
+         ''\n"
+    );
+    env.write("hostile.nix", &expr);
+    let out = env.build("hostile.nix");
+    let seen = std::fs::read_to_string(env.physical(&out)).unwrap();
+    let allowed: Vec<&str> = seen
+        .lines()
+        .filter(|l| !l.starts_with("blocked "))
+        .collect();
+    assert!(
+        allowed.is_empty(),
+        "the builder changed inputs: {allowed:?}"
+    );
+    assert_eq!(seen.lines().count(), 9, "{seen}");
+    let listed = env.valid_paths();
+    let victim = listed
+        .iter()
+        .find(|p| p.ends_with("-cairn-victim"))
+        .expect("the dependency was built");
+    let mut names: Vec<String> = std::fs::read_dir(env.physical(victim))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["file"]);
+    assert_eq!(
+        std::fs::read_to_string(env.physical(victim).join("file")).unwrap(),
+        "original\n"
+    );
+    let src = listed
+        .iter()
+        .find(|p| p.ends_with("-src"))
+        .expect("the source was added");
+    assert_eq!(
+        std::fs::read_to_string(env.physical(src).join("a.txt")).unwrap(),
+        "source\n"
+    );
+    env.assert_verifies();
+}
+
+#[test]
+fn a_process_left_running_does_not_outlive_the_build() {
+    let test = "a_process_left_running_does_not_outlive_the_build";
+    let marker = format!("9876.{}", unique());
+    let script = format!("sleep {marker} &\necho started > $out");
+    let Some((_env, seen)) = observe(test, &script) else {
+        return;
+    };
+    assert_eq!(seen, "started\n");
+    let left = wait_gone(&format!("sleep {marker}"), Duration::from_secs(5));
+    assert!(left.is_empty(), "still running after the build: {left:?}");
+}
+
+#[test]
+fn outputs_lose_setuid_and_setgid_bits_and_are_read_only() {
+    let test = "outputs_lose_setuid_and_setgid_bits_and_are_read_only";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let script = "set -e\n\
+        mkdir $out\n\
+        echo a > $out/setuid; chmod 4755 $out/setuid\n\
+        echo b > $out/setgid; chmod 2755 $out/setgid\n\
+        echo c > $out/both; chmod 6644 $out/both\n\
+        mkdir $out/dir; chmod 2775 $out/dir\n\
+        echo d > $out/dir/inner; chmod 4666 $out/dir/inner";
+    env.write("hostile.nix", &one("cairn-hostile", script));
+    let out = env.build("hostile.nix");
+    let root = env.physical(&out);
+    let mode = |rel: &str| {
+        std::fs::symlink_metadata(root.join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(
+        [
+            ("", mode("")),
+            ("setuid", mode("setuid")),
+            ("setgid", mode("setgid")),
+            ("both", mode("both")),
+            ("dir", mode("dir")),
+            ("dir/inner", mode("dir/inner")),
+        ],
+        [
+            ("", 0o555),
+            ("setuid", 0o555),
+            ("setgid", 0o555),
+            ("both", 0o444),
+            ("dir", 0o555),
+            ("dir/inner", 0o444),
+        ]
+    );
+    env.assert_verifies();
+}
+
+#[test]
+fn a_fixed_output_with_the_wrong_hash_fails_and_registers_nothing() {
+    let test = "a_fixed_output_with_the_wrong_hash_fails_and_registers_nothing";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let expected = sha256(b"what was promised\n");
+    let actual = sha256(b"what was built\n");
+    let expr = format!(
+        "derivation {{\n\
+           name = \"cairn-hostile-fixed\";\n\
+           system = builtins.currentSystem;\n\
+           builder = \"/bin/sh\";\n\
+           args = [ \"-c\" \"echo what was built > $out\" ];\n\
+           outputHashMode = \"flat\";\n\
+           outputHashAlgo = \"sha256\";\n\
+           outputHash = \"{}\";\n\
+         }}\n",
+        hex(&expected)
+    );
+    env.write("hostile.nix", &expr);
+    let out = env.run(&["build", "hostile.nix", "--no-link", "--print-out-paths"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.contains("hash mismatch"), "{stderr}");
+    assert!(
+        stderr.contains(&sri(&expected)),
+        "no specified hash: {stderr}"
+    );
+    assert!(stderr.contains(&sri(&actual)), "no actual hash: {stderr}");
+    env.assert_nothing_named("cairn-hostile-fixed");
+    env.assert_verifies();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interrupted and concurrent builds
+
+#[test]
+fn a_killed_build_leaves_nothing_and_builds_again() {
+    let test = "a_killed_build_leaves_nothing_and_builds_again";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let marker = format!("3.{}", unique());
+    env.write(
+        "slow.nix",
+        &one("cairn-slow", &format!("sleep {marker}\necho done > $out")),
+    );
+    let mut child = env
+        .command(&["build", "slow.nix", "--no-link", "--print-out-paths"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill cairn once its builder runs.
+    let sleeping = format!("sleep {marker}");
+    let start = Instant::now();
+    while processes_with(&sleeping).is_empty() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            panic!("cairn ended before its builder was seen ({status}): {err}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the builder never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let left = wait_gone(&marker, Duration::from_secs(5));
+    assert!(left.is_empty(), "the build outlived its cairn: {left:?}");
+    env.assert_verifies();
+    env.assert_nothing_named("cairn-slow");
+
+    let out = env.build("slow.nix");
+    assert_eq!(
+        std::fs::read_to_string(env.physical(&out)).unwrap(),
+        "done\n"
+    );
+    env.assert_verifies();
+}
+
+#[test]
+fn two_builds_of_one_derivation_at_once_build_it_once() {
+    let test = "two_builds_of_one_derivation_at_once_build_it_once";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let marker = format!("builder-ran-{}", unique());
+    env.write(
+        "shared.nix",
+        &one(
+            "cairn-shared",
+            &format!("echo {marker} >&2\nsleep 1\necho built > $out"),
+        ),
+    );
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            env.command(&[
+                "build",
+                "shared.nix",
+                "--no-link",
+                "--print-out-paths",
+                "-L",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut paths = Vec::new();
+    let mut ran = 0;
+    for out in &outputs {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        paths.push(String::from_utf8(out.stdout.clone()).unwrap());
+        ran += stderr.matches(&marker).count();
+    }
+    assert_eq!(paths[0], paths[1]);
+    assert_eq!(ran, 1, "the builder ran {ran} times");
+    assert_eq!(
+        std::fs::read_to_string(env.physical(paths[0].trim())).unwrap(),
+        "built\n"
+    );
+    env.assert_verifies();
+}

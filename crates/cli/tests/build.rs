@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -725,7 +725,8 @@ fn devices_are_few_and_sys_is_absent() {
     let script = "ls -a /dev > $out\n\
         if ls /sys/class > /dev/null 2>&1; then echo 'sys visible' >> $out; fi\n\
         grep -q sysfs /proc/mounts && echo 'sysfs mounted' >> $out\n\
-        true";
+        if mknod /build/disk b 253 0 2>/dev/null && head -c 1 /build/disk > /dev/null 2>&1; \
+        then echo 'mknod: allowed' >> $out; else echo 'mknod: blocked' >> $out; fi";
     let Some((_env, seen)) = observe(test, script) else {
         return;
     };
@@ -733,7 +734,17 @@ fn devices_are_few_and_sys_is_absent() {
         ".", "..", "null", "zero", "full", "random", "urandom", "tty", "shm", "pts", "ptmx", "fd",
         "stdin", "stdout", "stderr",
     ];
-    let extra: Vec<&str> = seen.lines().filter(|l| !allowed.contains(l)).collect();
+    let (mknod, listed): (Vec<&str>, Vec<&str>) =
+        seen.lines().partition(|l| l.starts_with("mknod: "));
+    assert_eq!(
+        mknod,
+        ["mknod: blocked"],
+        "a block device was made and read"
+    );
+    let extra: Vec<&str> = listed
+        .into_iter()
+        .filter(|l| !allowed.contains(l))
+        .collect();
     assert!(extra.is_empty(), "unexpected in /dev: {extra:?}\n{seen}");
     for needed in ["null", "zero", "urandom", "shm"] {
         assert!(
@@ -808,6 +819,8 @@ fn inputs_cannot_be_changed() {
            try sh -c 'echo changed > ${{./src}}/a.txt'\n\
            try rm ${{./src}}/a.txt\n\
            try touch ${{./src}}/new\n\
+           try unshare -r -m sh -c 'mount -o remount,bind,rw ${{dep}} && echo changed > ${{dep}}/file'\n\
+           try unshare -r -m sh -c 'umount -l ${{dep}} && mkdir -p ${{dep}} && echo changed > ${{dep}}/file'\n\
            }} > $out\n\
          ''\n"
     );
@@ -822,7 +835,7 @@ fn inputs_cannot_be_changed() {
         allowed.is_empty(),
         "the builder changed inputs: {allowed:?}"
     );
-    assert_eq!(seen.lines().count(), 9, "{seen}");
+    assert_eq!(seen.lines().count(), 11, "{seen}");
     let listed = env.valid_paths();
     let victim = listed
         .iter()
@@ -860,6 +873,61 @@ fn a_process_left_running_does_not_outlive_the_build() {
     assert_eq!(seen, "started\n");
     let left = wait_gone(&format!("sleep {marker}"), Duration::from_secs(5));
     assert!(left.is_empty(), "still running after the build: {left:?}");
+}
+
+/// Symlinks a builder leaves to host paths, in `$out` or in its build folder, are taken as
+/// symlinks when cairn canonicalises the output and removes the build folder: the host files
+/// they point at keep their mode, times and existence.
+#[test]
+fn symlinks_to_host_paths_are_never_followed() {
+    let test = "symlinks_to_host_paths_are_never_followed";
+    if !have_busybox(test) {
+        return;
+    }
+    let env = Env::new();
+    let victim = env.write("victim/file", "host file\n");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let victim_dir = env.path("victim");
+    let before = std::fs::metadata(&victim).unwrap();
+    let links = format!(
+        "ln -s {d} /build/dir-link\n\
+         ln -s {d}/file /build/file-link\n\
+         mkdir /build/ro; ln -s {d} /build/ro/dir-link; chmod 0 /build/ro\n",
+        d = victim_dir.display()
+    );
+    let expr = format!(
+        "let {PRELUDE} in {{\n\
+           tree = mk \"cairn-links\" ''\n{links}\
+             mkdir $out\n\
+             ln -s {d} $out/dir-link\n\
+             ln -s {d}/file $out/file-link\n\
+           '';\n\
+           top = mk \"cairn-link-out\" ''\n{links}ln -s {d} $out\n'';\n\
+           failed = mk \"cairn-link-failed\" ''\n{links}mkdir $out; ln -s {d} $out/dir-link; exit 1\n'';\n\
+         }}\n",
+        d = victim_dir.display()
+    );
+    env.write("links.nix", &expr);
+    for attr in ["tree", "top"] {
+        env.ok(&["build", "links.nix", "-A", attr, "--no-link"]);
+    }
+    let out = env.run(&["build", "links.nix", "-A", "failed", "--no-link"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::metadata(&victim).expect("the host file is still there");
+    assert_eq!(after.permissions().mode() & 0o7777, 0o644);
+    assert_eq!(
+        (after.mtime(), after.mtime_nsec()),
+        (before.mtime(), before.mtime_nsec())
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "host file\n");
+    let dir_mode = std::fs::metadata(&victim_dir).unwrap().permissions().mode();
+    assert_ne!(dir_mode & 0o200, 0, "the host folder was made read-only");
+    env.assert_verifies();
 }
 
 #[test]

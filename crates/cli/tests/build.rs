@@ -236,7 +236,8 @@ fn sri(bytes: &[u8]) -> String {
 
 /// The derivations built by both: dependencies, several outputs one referring to another, a
 /// self-reference, a single-file output, a symlink output, executables, `passAsFile`, a
-/// fixed-output fetch of a local file, `builtins.toFile` and a source folder.
+/// fixed-output fetch of a local file, `builtins.toFile`, a source folder, and what a builder
+/// sees of its sandbox (users, groups, hosts, ids, environment but the number of cores).
 const PARITY: &str = r#"
 let
   @PRELUDE@
@@ -300,6 +301,13 @@ in rec {
     . ${greet} > $out/greeting
     echo ${./src} ${note} > $out/inputs
   '';
+  sandboxView = mk "cairn-parity-sandbox-view" ''
+    {
+      cat /etc/passwd /etc/group /etc/hosts
+      id; hostname; pwd; umask
+      env | grep -v -e '^NIX_BUILD_CORES=' | sort
+    } > $out
+  '';
   top = mk "cairn-parity-top" ''
     set -e
     mkdir $out
@@ -310,7 +318,7 @@ in rec {
 }
 "#;
 
-const PARITY_ATTRS: [&str; 11] = [
+const PARITY_ATTRS: [&str; 12] = [
     "base",
     "single",
     "link",
@@ -321,6 +329,7 @@ const PARITY_ATTRS: [&str; 11] = [
     "fixed",
     "usesFixed",
     "sources",
+    "sandboxView",
     "top",
 ];
 
@@ -752,6 +761,38 @@ fn devices_are_few_and_sys_is_absent() {
             "no /dev/{needed}:\n{seen}"
         );
     }
+}
+
+/// As in Nix's sandbox, the root and `/etc` belong to no one the builder is, so it cannot
+/// rewrite its users, groups or hosts, nor add folders at the root.
+#[test]
+#[ignore = "the builder owns the sandbox's /, /etc and its files (Nix: / is nobody:nixbld 0750, \
+            /etc nobody:nogroup): `touch /evil`, `mkdir /evil-dir`, `echo x >> /etc/passwd`, \
+            `/etc/group`, `/etc/hosts` and `touch /etc/evil` all succeed"]
+fn the_sandbox_root_and_etc_are_not_writable() {
+    let test = "the_sandbox_root_and_etc_are_not_writable";
+    let mut script = String::from("{\n");
+    for (what, command) in [
+        ("root", "touch /evil"),
+        ("root-dir", "mkdir /evil-dir"),
+        ("passwd", "echo x >> /etc/passwd"),
+        ("group", "echo x >> /etc/group"),
+        ("hosts", "echo x >> /etc/hosts"),
+        ("etc", "touch /etc/evil"),
+    ] {
+        script.push_str(&format!(
+            "if {command} 2>/dev/null; then echo 'allowed {what}'; else echo 'blocked {what}'; fi\n"
+        ));
+    }
+    script.push_str("} > $out");
+    let Some((_env, seen)) = observe(test, &script) else {
+        return;
+    };
+    let allowed: Vec<&str> = seen
+        .lines()
+        .filter(|l| !l.starts_with("blocked "))
+        .collect();
+    assert!(allowed.is_empty(), "{allowed:?}");
 }
 
 #[test]

@@ -417,7 +417,7 @@ impl<'a> Builder<'a> {
         let system = host_system();
         if drv.system != system && drv.system != "builtin" {
             return Err(failed(format!(
-                "a '{}' system is required to build '{name}', but this is a '{system}'",
+                "cannot build '{name}': it needs the system '{}', and this machine is '{system}'",
                 drv.system
             )));
         }

@@ -358,6 +358,7 @@ pub fn prepare_root(root: &Path, store_dir: &str, network: bool) -> std::io::Res
     fs::create_dir_all(&store)?;
     fs::set_permissions(&store, fs::Permissions::from_mode(0o1775))?;
     fs::set_permissions(root.join("tmp"), fs::Permissions::from_mode(0o1777))?;
+    fs::set_permissions(root.join("build"), fs::Permissions::from_mode(0o700))?;
     fs::write(
         root.join("etc/passwd"),
         format!(

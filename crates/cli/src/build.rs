@@ -77,7 +77,8 @@ pub(crate) fn run(
         }
     }
     let chatty = global.chatty();
-    let progress = Progress::new(chatty, args.print_build_logs);
+    // `--check` prints its verdicts as it goes: no progress line to overwrite them.
+    let progress = Progress::new(chatty, args.print_build_logs, args.check);
     let events = |e: Event<'_>| progress.event(e);
     let exe = std::env::current_exe()?;
     let mut options = BuildOptions::new(exe);
@@ -245,9 +246,10 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(chatty: bool, logs: bool) -> Progress {
+    /// `logs`: every log line; `no_bar`: no progress line even on a terminal.
+    fn new(chatty: bool, logs: bool, no_bar: bool) -> Progress {
         use std::io::IsTerminal;
-        let bar = (chatty && !logs && std::io::stderr().is_terminal()).then(|| {
+        let bar = (chatty && !logs && !no_bar && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
                 indicatif::ProgressStyle::with_template("{spinner} [{prefix}] {wide_msg}")

@@ -17,10 +17,16 @@ pub(crate) fn run(args: LogArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     let drv = if path.is_derivation() {
         path
     } else {
-        match store.path_info(&path)?.and_then(|i| i.deriver) {
-            Some(d) => d,
+        match store.path_info(&path)? {
+            Some(info) => match info.deriver {
+                Some(d) => d,
+                None => anyhow::bail!(
+                    "'{}' was not built here, so it has no log",
+                    store.store_dir().print(&path)
+                ),
+            },
             None => anyhow::bail!(
-                "'{}' was not built here, so it has no log",
+                "'{}' is not valid (it may have been collected); give the path of its .drv",
                 store.store_dir().print(&path)
             ),
         }

@@ -595,8 +595,6 @@ fn two_builds_of_one_derivation_at_once_build_it_once() {
 /// Two builds at once in a store that does not exist yet: both create it. A few rounds, as
 /// the two openings race.
 #[test]
-#[ignore = "about one round in two, one cairn fails with exit code 2: `error: store database \
-            STORE/nix/var/cairn/db/db.sqlite: database is locked` (never once the store exists)"]
 fn two_builds_at_once_in_a_new_store_both_succeed() {
     let test = "two_builds_at_once_in_a_new_store_both_succeed";
     if !have_busybox(test) {

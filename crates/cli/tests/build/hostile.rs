@@ -188,7 +188,7 @@ fn host_processes_are_invisible() {
     let pids: Vec<&str> = seen.lines().filter(|l| l.starts_with("/proc/")).collect();
     assert!(pids.len() <= 5, "{} processes visible:\n{seen}", pids.len());
     assert!(
-        seen.lines().any(|l| l.starts_with("/proc/1 /bin/sh -c")),
+        seen.lines().any(|l| l.starts_with("/proc/1 sh -c")),
         "the builder is not process 1:\n{seen}"
     );
 }
@@ -280,9 +280,6 @@ fn devices_are_few_and_sys_is_absent() {
 /// As in Nix's sandbox, the root and `/etc` belong to no one the builder is, so it cannot
 /// rewrite its users, groups or hosts, nor add folders at the root.
 #[test]
-#[ignore = "the builder owns the sandbox's /, /etc and its files (Nix: / is nobody:nixbld 0750, \
-            /etc nobody:nogroup): `touch /evil`, `mkdir /evil-dir`, `echo x >> /etc/passwd`, \
-            `/etc/group`, `/etc/hosts` and `touch /etc/evil` all succeed"]
 fn the_sandbox_root_and_etc_are_not_writable() {
     let test = "the_sandbox_root_and_etc_are_not_writable";
     let mut script = String::from("{\n");

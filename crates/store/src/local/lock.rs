@@ -31,6 +31,14 @@ fn open_lock_file(path: &Path) -> Result<File> {
         )))
 }
 
+/// An exclusive lock on `path`, held until the file is dropped.
+pub(super) fn open_lock(path: &Path) -> Result<File> {
+    let file = open_lock_file(path)?;
+    file.lock()
+        .map_err(StoreError::io(format!("cannot lock '{}'", path.display())))?;
+    Ok(file)
+}
+
 #[derive(Debug)]
 pub(super) struct PathLock {
     _file: File,

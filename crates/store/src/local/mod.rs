@@ -142,7 +142,11 @@ impl LocalStore {
             )))
         };
         create(&state.join("db"))?;
+        // Opening creates the schema and switches to write-ahead logging; two processes
+        // opening a new store at once must not do that together.
+        let open_lock = lock::open_lock(&state.join("db/open.lock"))?;
         let db = db::Db::open(&state.join("db/db.sqlite"), dir.as_str(), &root)?;
+        drop(open_lock);
         // The paths' folder only once the database has confirmed the store directory.
         for d in [
             real.clone(),

@@ -93,6 +93,7 @@ pub(crate) fn run(
         Some(store) => cairn_glue::StoreIo::reading(store),
         None => cairn_glue::StoreIo::with_store_dir(&global.store_dir()),
     };
+    io.set_fetcher(fetcher());
     let (mut ev, cwd) = evaluator(&args.input, io)?;
     let result = evaluate(&mut ev, &args, &cwd);
     let outcome = match result {
@@ -116,6 +117,18 @@ pub(crate) fn run(
     // The values form a large graph; freeing it piece by piece on exit is wasted time.
     std::mem::forget(ev);
     Ok(outcome)
+}
+
+/// How `builtins.fetchurl` downloads: as `builtin:fetchurl` does (`file://`, `http://`,
+/// `https://`).
+pub(crate) fn fetcher() -> cairn_glue::Fetcher {
+    std::rc::Rc::new(|url: &str, dest: &Path| {
+        let env = std::collections::BTreeMap::from([
+            ("url".to_string(), url.to_string()),
+            ("outputHashMode".to_string(), "flat".to_string()),
+        ]);
+        cairn_build::fetchurl(&env, dest).map_err(|e| e.to_string())
+    })
 }
 
 /// An evaluator for `input` with `io`, and the current directory.

@@ -70,6 +70,7 @@ pub(crate) fn instantiate(
     // Everything the evaluation writes is registered at once when it ends.
     store.begin_batch()?;
     let io = cairn_glue::StoreIo::writing(store.clone());
+    io.set_fetcher(crate::eval::fetcher());
     let (mut ev, cwd) = evaluator(input, io)?;
     let found = selected_values(&mut ev, input, &cwd).and_then(|(values, auto_args)| {
         let mut found = Found {

@@ -448,3 +448,39 @@ fn instantiate_calls_functions_with_their_defaults_at_every_level() {
     let out = env.run(&["instantiate", "-E", "[ 1 ]"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn fetchurl_downloads_into_the_store_and_checks_the_hash() {
+    let env = Env::new();
+    std::fs::write(env.path("payload.txt"), "payload\n").unwrap();
+    let url = format!("file://{}", env.path("payload.txt").display());
+    // The path Nix 2.8 gives: a flat sha256 fixed-output path named after the URL.
+    let expected = "\"/nix/store/llr36snijbyliq033z86raj4rf0ayvla-payload.txt\"\n";
+    env.ok(&["store", "ls"]); // makes the store, so that evaluation downloads into it
+    assert_eq!(
+        env.ok(&["eval", "-E", &format!("builtins.fetchurl \"{url}\"")]),
+        expected
+    );
+    assert_eq!(
+        env.ok(&[
+            "store",
+            "cat",
+            "/nix/store/llr36snijbyliq033z86raj4rf0ayvla-payload.txt"
+        ]),
+        "payload\n"
+    );
+    let wrong = format!(
+        "builtins.fetchurl {{ url = \"{url}\"; sha256 = \"0000000000000000000000000000000000000000000000000000\"; }}"
+    );
+    let out = env.run(&["eval", "--color", "never", "-E", &wrong]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("hash mismatch"), "{stderr}");
+    let out = env.run(&[
+        "eval",
+        "--pure-eval",
+        "-E",
+        &format!("builtins.fetchurl \"{url}\""),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

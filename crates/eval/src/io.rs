@@ -66,6 +66,13 @@ pub trait Io {
     fn ensure_store_path(&self, _path: &str) -> Result<()> {
         Ok(())
     }
+    /// Downloads `url` into the store as the flat file `name` (`builtins.fetchurl`), checked
+    /// against `sha256` when given, and returns its store path.
+    fn fetch_url(&self, url: &str, _name: &str, _sha256: Option<&str>) -> Result<String> {
+        Err(EvalError::other(format!(
+            "cannot fetch '{url}': this evaluation has no store"
+        )))
+    }
     /// Copies a path into the store and returns its store path, as string interpolation of a
     /// path does.
     fn copy_path_to_store(&self, path: &str) -> Result<String> {

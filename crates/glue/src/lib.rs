@@ -56,6 +56,20 @@ struct Inner {
     /// Paths already copied to the store (`srcToStore`): path on disk to store path.
     sources: RefCell<HashMap<String, String>>,
     derivations: RefCell<Registry>,
+    /// Downloads a URL to a file, for `builtins.fetchurl`.
+    fetcher: RefCell<Option<FetcherBox>>,
+}
+
+/// Downloads a URL to a new file at the path given.
+pub type Fetcher = Rc<dyn Fn(&str, &Path) -> std::result::Result<(), String>>;
+
+#[derive(Clone)]
+struct FetcherBox(Fetcher);
+
+impl std::fmt::Debug for FetcherBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fetcher")
+    }
 }
 
 impl StoreIo {
@@ -104,6 +118,11 @@ impl StoreIo {
 
     pub fn store_dir(&self) -> &StoreDir {
         &self.inner.store
+    }
+
+    /// How `builtins.fetchurl` downloads, when there is a local store to put the file in.
+    pub fn set_fetcher(&self, fetcher: Fetcher) {
+        *self.inner.fetcher.borrow_mut() = Some(FetcherBox(fetcher));
     }
 
     /// The local store this evaluation writes to.
@@ -211,6 +230,82 @@ impl Io for StoreIo {
                 .map_err(|e| EvalError::other(e.to_string()))?,
         };
         Ok(store.print(&sp))
+    }
+
+    /// `builtins.fetchurl`: a file already in the store under its expected hash is not
+    /// downloaded again; without a local store, only a file with an expected hash has a path.
+    /// As with Nix, the download goes to the store even when evaluating only.
+    fn fetch_url(&self, url: &str, name: &str, sha256: Option<&str>) -> Result<String> {
+        let store = &self.inner.store;
+        let err = |e: String| EvalError::other(e);
+        let expected = match sha256 {
+            Some(text) => {
+                let (hash, _) = Hash::parse_allow_empty(text, Some(HashAlgo::Sha256))
+                    .map_err(|e| err(e.to_string()))?;
+                let path = store
+                    .make_fixed_output_path(
+                        IngestionMethod::Flat,
+                        &hash,
+                        name,
+                        &BTreeSet::new(),
+                        false,
+                    )
+                    .map_err(|e| err(e.to_string()))?;
+                Some((hash, path))
+            }
+            None => None,
+        };
+        let Some(local) = self.inner.local.as_deref() else {
+            return match expected {
+                Some((_, path)) => Ok(store.print(&path)),
+                None => Err(err(format!(
+                    "cannot fetch '{url}' without a store (give its sha256, or use a store)"
+                ))),
+            };
+        };
+        if let Some((_, path)) = &expected
+            && local.is_valid(path).map_err(|e| err(e.to_string()))?
+        {
+            local.add_temp_root(path).map_err(|e| err(e.to_string()))?;
+            return Ok(store.print(path));
+        }
+        let Some(FetcherBox(fetcher)) = self.inner.fetcher.borrow().clone() else {
+            return Err(err(format!(
+                "cannot fetch '{url}': this evaluation cannot download"
+            )));
+        };
+        let dir = std::env::temp_dir().join(format!(
+            "cairn-fetch-{}-{}",
+            std::process::id(),
+            Hash::digest(HashAlgo::Sha256, url).to_nix32()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| err(format!("cannot fetch '{url}': {e}")))?;
+        let file = dir.join("download");
+        let result = (|| {
+            fetcher(url, &file)?;
+            let got = hash_file(HashAlgo::Sha256, &file).map_err(|e| e.to_string())?;
+            if let Some((hash, _)) = &expected
+                && *hash != got
+            {
+                return Err(format!(
+                    "hash mismatch in file downloaded from '{url}':\n  specified: {}\n  got:       {}",
+                    hash.to_sri(),
+                    got.to_sri()
+                ));
+            }
+            local
+                .add_path(
+                    &file,
+                    name,
+                    IngestionMethod::Flat,
+                    HashAlgo::Sha256,
+                    &mut |_| true,
+                )
+                .map_err(|e| e.to_string())
+        })();
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(store.print(&result.map_err(err)?))
     }
 
     /// `builtins.storePath`: when this evaluation writes, the path must be valid.

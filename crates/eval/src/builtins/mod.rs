@@ -269,8 +269,50 @@ fn fetch_tree(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
     no_fetching("fetchTree")
 }
 
-fn fetch_url(_: &mut Evaluator, _: &mut [Value], _: Span) -> Result<Value> {
-    no_fetching("fetchurl")
+/// `builtins.fetchurl URL` or `builtins.fetchurl { url; sha256 ? null; name ? baseNameOf url; }`:
+/// a flat file in the store. Pure evaluation needs the hash.
+fn fetch_url(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+    let arg = ev.force(&args[0])?;
+    let (mut url, mut name, mut sha256) = (None, None, None);
+    match &arg {
+        Value::Attrs(a) => {
+            for attr in a.sorted_by_name() {
+                let at = |e: Box<EvalError>| e.at(if attr.pos.is_none() { span } else { attr.pos });
+                let text = derivation::string_no_context(ev, &attr.value).map_err(at)?;
+                match attr.name.as_str() {
+                    "url" => url = Some(text),
+                    "name" => name = Some(text),
+                    "sha256" => sha256 = Some(text),
+                    other => {
+                        return Err(EvalError::other(format!(
+                            "unsupported argument '{other}' to 'fetchurl'"
+                        ))
+                        .at(attr.pos));
+                    }
+                }
+            }
+        }
+        _ => url = Some(derivation::string_no_context(ev, &arg).map_err(|e| e.at(span))?),
+    }
+    let Some(url) = url else {
+        return Err(EvalError::other("'url' argument required").at(span));
+    };
+    if ev.options.pure && sha256.is_none() {
+        return Err(EvalError::other(
+            "in pure evaluation mode, 'fetchurl' requires a 'sha256' argument",
+        )
+        .at(span));
+    }
+    let name = name.unwrap_or_else(|| {
+        let trimmed = url.trim_end_matches('/');
+        trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+    });
+    let stored = ev
+        .io
+        .fetch_url(&url, &name, sha256.as_deref())
+        .map_err(|e| e.at(span))?;
+    let ctx = Context::from([stored.clone().into_boxed_str()]);
+    Ok(Value::string_with_context(stored, ctx))
 }
 
 // ----- argument helpers -----

@@ -486,18 +486,29 @@ impl LocalStore {
                 }
             }
             let dest = self.physical(&info.path);
-            fsutil::remove_tree(&dest).map_err(StoreError::io(format!(
-                "cannot remove the stale '{}'",
-                dest.display()
-            )))?;
             let mut batch = self.lock_batch();
-            if batch.is_none() {
-                fsutil::sync_fs(temp).map_err(StoreError::io("cannot flush the store to disk"))?;
+            // What is already at the final name is either a path another process has put in
+            // place and not registered yet (a batch), which must stay where it is, or what a
+            // crash left. Either way, a tree with the expected NAR hash is kept as it is.
+            let keep = std::fs::symlink_metadata(&dest).is_ok()
+                && fsutil::hash_path(HashAlgo::Sha256, &dest, &mut |_| true)
+                    .is_ok_and(|(h, _)| h == info.nar_hash);
+            if keep {
+                let _ = fsutil::remove_tree(temp);
+            } else {
+                fsutil::remove_tree(&dest).map_err(StoreError::io(format!(
+                    "cannot remove the stale '{}'",
+                    dest.display()
+                )))?;
+                if batch.is_none() {
+                    fsutil::sync_fs(temp)
+                        .map_err(StoreError::io("cannot flush the store to disk"))?;
+                }
+                std::fs::rename(temp, &dest).map_err(StoreError::io(format!(
+                    "cannot move '{}' into place",
+                    dest.display()
+                )))?;
             }
-            std::fs::rename(temp, &dest).map_err(StoreError::io(format!(
-                "cannot move '{}' into place",
-                dest.display()
-            )))?;
             match batch.as_mut() {
                 Some(b) => {
                     b.pending.push(info);

@@ -33,28 +33,63 @@ in
   { name = "concat"; expr = lib.concat [ 1 ] [ 2 3 ]; expected = [ 1 2 3 ]; }
   { name = "concat-empty"; expr = lib.concat [ ] [ ]; expected = [ ]; }
   { name = "concat-nested"; expr = lib.concat [ [ 1 ] ] [ [ 2 ] ]; expected = [ [ 1 ] [ 2 ] ]; }
-  { name = "or"; expr = map (a: lib.or a false) [ true false ]; expected = [ true false ]; }
-  { name = "and"; expr = [ (lib.and true true) (lib.and true false) (lib.and false true) ]; expected = [ true false false ]; }
-  { name = "xor"; expr = [ (lib.xor true true) (lib.xor true false) (lib.xor false false) ]; expected = [ false true false ]; }
+  { name = "or-true"; expr = lib.or false true; expected = true; }
+  { name = "or-false"; expr = lib.or false false; expected = false; }
+  { name = "or-lazy"; expr = lib.or true (throw "unused"); expected = true; }
+  { name = "and-true"; expr = lib.and true true; expected = true; }
+  { name = "and-false"; expr = lib.and true false; expected = false; }
+  { name = "and-lazy"; expr = lib.and false (throw "unused"); expected = false; }
+  { name = "xor-same"; expr = [ (lib.xor true true) (lib.xor false false) ]; expected = [ false false ]; }
+  { name = "xor-different"; expr = [ (lib.xor true false) (lib.xor false true) ]; expected = [ true true ]; }
+  { name = "xor-fold"; expr = lib.foldl' lib.xor false [ true true true ]; expected = true; }
+  { name = "bitAnd"; expr = lib.bitAnd 12 10; expected = 8; }
+  { name = "bitAnd-zero"; expr = lib.bitAnd 5 0; expected = 0; }
+  { name = "bitAnd-negative"; expr = lib.bitAnd (-1) 7; expected = 7; }
+  { name = "bitOr"; expr = lib.bitOr 12 10; expected = 14; }
+  { name = "bitOr-zero"; expr = lib.bitOr 0 0; expected = 0; }
+  { name = "bitOr-same"; expr = lib.bitOr 3 3; expected = 3; }
+  { name = "bitXor"; expr = lib.bitXor 12 10; expected = 6; }
+  { name = "bitXor-same"; expr = lib.bitXor 9 9; expected = 0; }
+  { name = "bitXor-zero"; expr = lib.bitXor 9 0; expected = 9; }
+  { name = "seq"; expr = lib.seq 1 2; expected = 2; }
+  { name = "seq-forces"; expr = lib.seq (throw "forced") 2; throws = true; }
+  { name = "seq-shallow"; expr = lib.seq [ (throw "unused") ] 2; expected = 2; }
+  { name = "deepSeq"; expr = lib.deepSeq [ 1 ] 2; expected = 2; }
+  { name = "deepSeq-forces-deep"; expr = lib.deepSeq [ { a = throw "forced"; } ] 2; throws = true; }
+  { name = "deepSeq-set"; expr = lib.deepSeq { a.b = 1; } "ok"; expected = "ok"; }
+  { name = "warn-value"; expr = lib.warn "a warning on standard error" 1; expected = 1; }
+  { name = "warn-set"; expr = lib.warn "another" { a = 1; }; expected = { a = 1; }; }
+  { name = "warn-lazy-message"; expr = lib.isFunction (lib.warn "m"); expected = true; }
+  { name = "warnIf-false"; expr = lib.warnIf false "unused" 1; expected = 1; }
+  { name = "warnIf-true"; expr = lib.warnIf true "a warning on standard error" 2; expected = 2; }
+  { name = "warnIf-list"; expr = lib.warnIf false "unused" [ ]; expected = [ ]; }
   { name = "boolToString-true"; expr = lib.boolToString true; expected = "true"; }
   { name = "boolToString-false"; expr = lib.boolToString false; expected = "false"; }
   { name = "boolToString-interpolated"; expr = "x=${lib.boolToString (1 < 2)}"; expected = "x=true"; }
   { name = "mergeAttrs-right-wins"; expr = lib.mergeAttrs { a = 1; b = 1; } { b = 2; }; expected = { a = 1; b = 2; }; }
   { name = "mergeAttrs-empty"; expr = lib.mergeAttrs { } { }; expected = { }; }
   { name = "mergeAttrs-shallow"; expr = lib.mergeAttrs { a.x = 1; } { a.y = 2; }; expected = { a.y = 2; }; }
-  { name = "min"; expr = [ (lib.min 1 2) (lib.min 2 1) (lib.min "b" "a") ]; expected = [ 1 1 "a" ]; }
-  { name = "max"; expr = [ (lib.max 1 2) (lib.max 2 1) (lib.max (-3) (-4)) ]; expected = [ 2 2 (-3) ]; }
+  { name = "min"; expr = lib.min 1 2; expected = 1; }
+  { name = "min-swapped"; expr = lib.min 2 1; expected = 1; }
+  { name = "min-strings"; expr = lib.min "b" "a"; expected = "a"; }
+  { name = "max"; expr = lib.max 1 2; expected = 2; }
+  { name = "max-swapped"; expr = lib.max 2 1; expected = 2; }
+  { name = "max-negative"; expr = lib.max (-3) (-4); expected = -3; }
   { name = "mod-positive"; expr = lib.mod 11 10; expected = 1; }
   { name = "mod-zero"; expr = lib.mod 10 5; expected = 0; }
   { name = "mod-negative-dividend"; expr = lib.mod (-11) 10; expected = -1; }
-  { name = "compare"; expr = [ (lib.compare 1 2) (lib.compare 2 2) (lib.compare "b" "a") ]; expected = [ (-1) 0 1 ]; }
+  { name = "compare-less"; expr = lib.compare 1 2; expected = -1; }
+  { name = "compare-equal"; expr = lib.compare 2 2; expected = 0; }
+  { name = "compare-greater"; expr = lib.compare "b" "a"; expected = 1; }
   { name = "toFunction-value"; expr = lib.toFunction 5 null; expected = 5; }
   { name = "toFunction-function"; expr = lib.toFunction (x: x + 1) 1; expected = 2; }
   { name = "toFunction-set"; expr = lib.toFunction { a = 1; } { }; expected = { a = 1; }; }
   { name = "throwIf-false"; expr = lib.throwIf false "no" 1; expected = 1; }
   { name = "throwIf-true"; expr = lib.throwIf true "yes" 1; throws = true; }
+  { name = "throwIf-pipe"; expr = lib.pipe 2 [ (x: lib.throwIf (x > 5) "too big" x) ]; expected = 2; }
   { name = "throwIfNot-true"; expr = lib.throwIfNot true "no" "v"; expected = "v"; }
   { name = "throwIfNot-false"; expr = lib.throwIfNot false "yes" 1; throws = true; }
+  { name = "throwIfNot-assert"; expr = assert lib.throwIfNot (1 < 2) "unused" true; "ok"; expected = "ok"; }
   { name = "setFunctionArgs-reported"; expr = lib.functionArgs (lib.setFunctionArgs (x: x) { a = false; }); expected = { a = false; }; }
   { name = "setFunctionArgs-callable"; expr = lib.setFunctionArgs (x: x.a + 1) { a = false; } { a = 1; }; expected = 2; }
   { name = "setFunctionArgs-empty"; expr = lib.functionArgs (lib.setFunctionArgs (x: x) { }); expected = { }; }
@@ -63,7 +98,9 @@ in
   { name = "functionArgs"; expr = lib.functionArgs ({ a, b ? 1, ... }: a); expected = { a = false; b = true; }; }
   { name = "functionArgs-plain"; expr = lib.functionArgs (x: x); expected = { }; }
   { name = "functionArgs-functor"; expr = lib.functionArgs { __functor = self: { x }: x; }; expected = { x = false; }; }
-  { name = "isFunction"; expr = [ (lib.isFunction (x: x)) (lib.isFunction { __functor = self: x: x; }) (lib.isFunction { }) (lib.isFunction 1) ]; expected = [ true true false false ]; }
+  { name = "isFunction"; expr = lib.isFunction (x: x); expected = true; }
+  { name = "isFunction-functor"; expr = lib.isFunction { __functor = self: x: x; }; expected = true; }
+  { name = "isFunction-not"; expr = [ (lib.isFunction { }) (lib.isFunction 1) ]; expected = [ false false ]; }
   { name = "isFunction-builtin"; expr = lib.isFunction builtins.add; expected = true; }
   { name = "isFunction-partial"; expr = lib.isFunction (builtins.add 1); expected = true; }
   { name = "mirrorFunctionArgs-plain"; expr = lib.functionArgs (lib.mirrorFunctionArgs (x: x) (y: y)); expected = { }; }
@@ -248,9 +285,16 @@ in
   { name = "mutuallyExclusive-empty"; expr = lib.mutuallyExclusive [ ] [ 1 ]; expected = true; }
   { name = "genList"; expr = lib.genList (x: x * x) 3; expected = [ 0 1 4 ]; }
   { name = "genList-zero"; expr = lib.genList (x: x) 0; expected = [ ]; }
+  { name = "genList-lazy"; expr = lib.length (lib.genList (x: throw "unused") 2); expected = 2; }
   { name = "elemAt"; expr = lib.elemAt [ "a" "b" ] 1; expected = "b"; }
+  { name = "elemAt-first"; expr = lib.elemAt [ "a" "b" ] 0; expected = "a"; }
+  { name = "elemAt-nested"; expr = lib.elemAt (lib.elemAt [ [ 1 2 ] ] 0) 1; expected = 2; }
   { name = "map"; expr = lib.map (x: x + 1) [ 1 2 ]; expected = [ 2 3 ]; }
-  { name = "isList"; expr = [ (lib.isList [ ]) (lib.isList { }) (lib.isList "") ]; expected = [ true false false ]; }
+  { name = "map-empty"; expr = lib.map (x: x) [ ]; expected = [ ]; }
+  { name = "map-lazy"; expr = lib.length (lib.map (x: throw "unused") [ 1 ]); expected = 1; }
+  { name = "isList"; expr = lib.isList [ ]; expected = true; }
+  { name = "isList-set"; expr = lib.isList { }; expected = false; }
+  { name = "isList-string"; expr = lib.isList ""; expected = false; }
 
   # strings
   { name = "concatStrings"; expr = lib.concatStrings [ "a" "b" "c" ]; expected = "abc"; }
@@ -390,15 +434,38 @@ in
   { name = "getVersion-drv"; expr = lib.getVersion (drv { }); expected = "1.0"; }
   { name = "getVersion-attr"; expr = lib.getVersion { version = "3"; name = "x-1"; }; expected = "3"; }
   { name = "getVersion-none"; expr = lib.getVersion "hello"; expected = ""; }
-  { name = "enableFeature"; expr = [ (lib.enableFeature true "shared") (lib.enableFeature false "static") ]; expected = [ "--enable-shared" "--disable-static" ]; }
+  { name = "enableFeature"; expr = lib.enableFeature true "shared"; expected = "--enable-shared"; }
+  { name = "enableFeature-false"; expr = lib.enableFeature false "static"; expected = "--disable-static"; }
   { name = "enableFeature-interpolated"; expr = "./configure ${lib.enableFeature (1 > 0) "x"}"; expected = "./configure --enable-x"; }
   { name = "enableFeature-dashes"; expr = lib.enableFeature false "foo-bar"; expected = "--disable-foo-bar"; }
-  { name = "withFeature"; expr = [ (lib.withFeature true "ssl") (lib.withFeature false "ssl") ]; expected = [ "--with-ssl" "--without-ssl" ]; }
+  { name = "withFeature"; expr = lib.withFeature true "ssl"; expected = "--with-ssl"; }
+  { name = "withFeature-false"; expr = lib.withFeature false "ssl"; expected = "--without-ssl"; }
   { name = "withFeature-interpolated"; expr = "${lib.withFeature true "a"} ${lib.withFeature false "b"}"; expected = "--with-a --without-b"; }
   { name = "withFeature-empty"; expr = lib.withFeature true ""; expected = "--with-"; }
   { name = "lowerChars"; expr = lib.concatStrings lib.lowerChars; expected = "abcdefghijklmnopqrstuvwxyz"; }
+  { name = "lowerChars-length"; expr = lib.length lib.lowerChars; expected = 26; }
+  { name = "lowerChars-first"; expr = lib.head lib.lowerChars; expected = "a"; }
   { name = "upperChars"; expr = lib.concatStrings lib.upperChars; expected = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"; }
-  { name = "chars-length"; expr = [ (lib.length lib.lowerChars) (lib.length lib.upperChars) ]; expected = [ 26 26 ]; }
+  { name = "upperChars-length"; expr = lib.length lib.upperChars; expected = 26; }
+  { name = "upperChars-last"; expr = lib.last lib.upperChars; expected = "Z"; }
+  { name = "isString"; expr = lib.isString "a"; expected = true; }
+  { name = "isString-int"; expr = lib.isString 1; expected = false; }
+  { name = "isString-path"; expr = lib.isString ./lib.nix; expected = false; }
+  { name = "toString"; expr = lib.toString [ 1 "a" null true ]; expected = "1 a  1"; }
+  { name = "toString-drv"; expr = lib.toString (drv { }); expected = "/store/pkg"; }
+  { name = "toString-false"; expr = lib.toString false; expected = ""; }
+  { name = "compareVersions"; expr = lib.compareVersions "1.10" "1.9"; expected = 1; }
+  { name = "compareVersions-equal"; expr = lib.compareVersions "2.0" "2.0"; expected = 0; }
+  { name = "compareVersions-pre"; expr = lib.compareVersions "1.0pre" "1.0"; expected = -1; }
+  { name = "parseDrvName"; expr = lib.parseDrvName "hello-2.12"; expected = { name = "hello"; version = "2.12"; }; }
+  { name = "parseDrvName-no-version"; expr = lib.parseDrvName "hello"; expected = { name = "hello"; version = ""; }; }
+  { name = "parseDrvName-dashes"; expr = lib.parseDrvName "gtk-doc-1.33-rc"; expected = { name = "gtk-doc"; version = "1.33-rc"; }; }
+  { name = "match"; expr = lib.match "a(b)c" "abc"; expected = [ "b" ]; }
+  { name = "match-none"; expr = lib.match "a" "b"; expected = null; }
+  { name = "match-whole"; expr = lib.match "b" "abc"; expected = null; }
+  { name = "split"; expr = lib.split "," "a,b"; expected = [ "a" [ ] "b" ]; }
+  { name = "split-groups"; expr = lib.split "(,)" "a,b"; expected = [ "a" [ "," ] "b" ]; }
+  { name = "split-none"; expr = lib.split "," "ab"; expected = [ "ab" ]; }
 
   # attrsets
   { name = "nameValuePair"; expr = lib.nameValuePair "a" 1; expected = { name = "a"; value = 1; }; }
@@ -426,6 +493,8 @@ in
   { name = "concatMapAttrs-empty"; expr = lib.concatMapAttrs (n: v: { x = v; }) { }; expected = { }; }
   { name = "concatMapAttrs-later-wins"; expr = lib.concatMapAttrs (n: v: { x = n; }) { a = 1; b = 2; }; expected = { x = "b"; }; }
   { name = "mapAttrs"; expr = lib.mapAttrs (n: v: n + v) { a = "1"; }; expected = { a = "a1"; }; }
+  { name = "mapAttrs-empty"; expr = lib.mapAttrs (n: v: v) { }; expected = { }; }
+  { name = "mapAttrs-shallow"; expr = lib.mapAttrs (n: v: lib.isAttrs v) { a.b = 1; c = 2; }; expected = { a = true; c = false; }; }
   { name = "filterAttrs"; expr = lib.filterAttrs (n: v: v > 1) { a = 1; b = 2; c = 3; }; expected = { b = 2; c = 3; }; }
   { name = "filterAttrs-by-name"; expr = lib.filterAttrs (n: v: n != "a") { a = 1; b = 2; }; expected = { b = 2; }; }
   { name = "filterAttrs-empty"; expr = lib.filterAttrs (n: v: true) { }; expected = { }; }
@@ -514,15 +583,29 @@ in
   { name = "recurseIntoAttrs"; expr = lib.recurseIntoAttrs { a = 1; }; expected = { a = 1; recurseForDerivations = true; }; }
   { name = "recurseIntoAttrs-empty"; expr = lib.recurseIntoAttrs { }; expected = { recurseForDerivations = true; }; }
   { name = "dontRecurseIntoAttrs"; expr = lib.dontRecurseIntoAttrs (lib.recurseIntoAttrs { }); expected = { recurseForDerivations = false; }; }
+  { name = "dontRecurseIntoAttrs-keeps"; expr = lib.dontRecurseIntoAttrs { a = 1; }; expected = { a = 1; recurseForDerivations = false; }; }
+  { name = "dontRecurseIntoAttrs-empty"; expr = lib.dontRecurseIntoAttrs { }; expected = { recurseForDerivations = false; }; }
   { name = "overrideExisting"; expr = lib.overrideExisting { a = 1; b = 2; } { a = 3; c = 4; }; expected = { a = 3; b = 2; }; }
   { name = "overrideExisting-empty"; expr = lib.overrideExisting { } { a = 1; }; expected = { }; }
   { name = "overrideExisting-none"; expr = lib.overrideExisting { a = 1; } { }; expected = { a = 1; }; }
   { name = "mergeAttrsList"; expr = lib.mergeAttrsList [ { a = 1; } { b = 2; } { a = 3; } ]; expected = { a = 3; b = 2; }; }
   { name = "mergeAttrsList-empty"; expr = lib.mergeAttrsList [ ]; expected = { }; }
   { name = "mergeAttrsList-shallow"; expr = lib.mergeAttrsList [ { a.x = 1; } { a.y = 2; } ]; expected = { a.y = 2; }; }
-  { name = "hasAttr-getAttr"; expr = [ (lib.hasAttr "a" { a = 1; }) (lib.hasAttr "b" { }) (lib.getAttr "a" { a = 1; }) ]; expected = [ true false 1 ]; }
+  { name = "hasAttr"; expr = lib.hasAttr "a" { a = 1; }; expected = true; }
+  { name = "hasAttr-missing"; expr = lib.hasAttr "b" { }; expected = false; }
+  { name = "hasAttr-null-value"; expr = lib.hasAttr "a" { a = null; }; expected = true; }
+  { name = "getAttr"; expr = lib.getAttr "a" { a = 1; }; expected = 1; }
+  { name = "getAttr-dynamic"; expr = lib.getAttr ("a" + "b") { ab = 2; }; expected = 2; }
+  { name = "getAttr-nested"; expr = lib.getAttr "a" { a.b = 1; }; expected = { b = 1; }; }
   { name = "removeAttrs"; expr = lib.removeAttrs { a = 1; b = 2; } [ "a" "z" ]; expected = { b = 2; }; }
+  { name = "removeAttrs-none"; expr = lib.removeAttrs { a = 1; } [ ]; expected = { a = 1; }; }
+  { name = "removeAttrs-empty"; expr = lib.removeAttrs { } [ "a" ]; expected = { }; }
   { name = "intersectAttrs"; expr = lib.intersectAttrs { a = 0; } { a = 1; b = 2; }; expected = { a = 1; }; }
+  { name = "intersectAttrs-empty"; expr = lib.intersectAttrs { } { a = 1; }; expected = { }; }
+  { name = "intersectAttrs-values-from-second"; expr = lib.intersectAttrs { a = 1; b = 1; } { b = 2; }; expected = { b = 2; }; }
+  { name = "isAttrs"; expr = [ (lib.isAttrs { }) (lib.isAttrs [ ]) ]; expected = [ true false ]; }
+  { name = "isAttrs-drv"; expr = lib.isAttrs (drv { }); expected = true; }
+  { name = "isAttrs-null"; expr = lib.isAttrs null; expected = false; }
 
   # customisation
   { name = "makeOverridable-result"; expr = (lib.makeOverridable ({ a, b }: { sum = a + b; }) { a = 1; b = 2; }).sum; expected = 3; }

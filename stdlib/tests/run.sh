@@ -26,13 +26,16 @@ else
     libarg=""
 fi
 
+# Runs the evaluator with standard error (traces, warnings) kept apart in $errors.
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 evaluate() {
-    "$@" 2>&1
+    "$@" 2>"$errors"
 }
 
 total=$(evaluate "$@" -E "builtins.length (import $here/lib.nix { $libarg })") || {
     echo "error: the evaluator could not load the cases:" >&2
-    echo "$total" >&2
+    cat "$errors" >&2
     exit 2
 }
 case "$total" in
@@ -49,8 +52,9 @@ else
         if output=$(evaluate "$@" -E "import $here/check.nix { $libarg index = $i; }"); then
             names=$(printf '%s\n' "$output" | tr -d '[]' | tr ' ' '\n' | sed -n 's/^"\(.*\)"$/  \1/p')
         else
+            stopped=$(grep -m1 -i 'error' "$errors" || head -n1 "$errors")
             name=$(evaluate "$@" -E "(builtins.elemAt (import $here/lib.nix { $libarg }) $i).name" | tr -d '"')
-            names="  $name (the evaluator stopped: $(printf '%s\n' "$output" | grep -m1 -i 'error' || printf '%s\n' "$output" | head -n1))"
+            names="  $name (the evaluator stopped: $stopped)"
         fi
         if [ -n "$names" ]; then
             failing="$failing

@@ -24,3 +24,7 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The standard library's cases, with the oracle and with the binary `cargo test` just built;
+# the second run also compares every printed value with the oracle's.
+stdlib/tests/run.sh nix-instantiate --eval --strict
+REFERENCE="nix-instantiate --eval --strict" stdlib/tests/run.sh "${CARGO_TARGET_DIR:-target}/debug/cairn" eval --strict

@@ -114,6 +114,11 @@ fn fixture_in(dir: tempfile::TempDir, quote: &str) -> Fixture {
     let glibc = f.physical(GLIBC);
     write(&glibc.join("lib/libc.so.6"), "\x7fELF libc", 0o555);
     write(&glibc.join("share/doc").join(LONG_NAME), "long", 0o444);
+    symlink(
+        format!("{GLIBC}/share/doc/{LONG_NAME}"),
+        glibc.join("share/long-link"),
+    )
+    .unwrap();
     let bash = f.physical(BASH);
     write(&bash.join("bin/bash"), "\x7fELF bash", 0o555);
     symlink("bash", bash.join("bin/sh")).unwrap();
@@ -155,7 +160,7 @@ fn fixture() -> Fixture {
     fixture_in(tempfile::tempdir().unwrap(), "Don't panic.")
 }
 
-/// The entries of a tar: (name, header) in order.
+/// The entries of a tar in order: (name, header, contents or link target).
 fn tar_entries(bytes: &[u8]) -> Vec<(String, tar::Header, Vec<u8>)> {
     let mut archive = tar::Archive::new(bytes);
     archive
@@ -167,6 +172,9 @@ fn tar_entries(bytes: &[u8]) -> Vec<(String, tar::Header, Vec<u8>)> {
             let header = e.header().clone();
             let mut data = Vec::new();
             e.read_to_end(&mut data).unwrap();
+            if let Some(target) = e.link_name_bytes() {
+                data = target.into_owned();
+            }
             (name, header, data)
         })
         .collect()
@@ -328,7 +336,13 @@ fn layer_tars_are_normalised() {
             format!("{base}/share/"),
             format!("{base}/share/doc/"),
             long,
+            format!("{base}/share/long-link"),
         ]
+    );
+    assert_eq!(glibc[8].1.entry_type(), tar::EntryType::Symlink);
+    assert_eq!(
+        glibc[8].2,
+        format!("{GLIBC}/share/doc/{LONG_NAME}").into_bytes()
     );
     for (name, header, _) in &glibc {
         assert_eq!(header.mtime().unwrap(), 1, "{name}");
@@ -339,7 +353,9 @@ fn layer_tars_are_normalised() {
     let modes: Vec<u32> = glibc.iter().map(|e| e.1.mode().unwrap()).collect();
     assert_eq!(
         modes,
-        vec![0o555, 0o555, 0o555, 0o555, 0o555, 0o555, 0o555, 0o444]
+        vec![
+            0o555, 0o555, 0o555, 0o555, 0o555, 0o555, 0o555, 0o444, 0o777
+        ]
     );
     assert_eq!(glibc[7].2, b"long");
 
@@ -505,6 +521,13 @@ fn umoci_unpack_and_check(image: &str, bundle: &Path) {
         .join("share/doc")
         .join(LONG_NAME);
     assert_eq!(fs::read_to_string(long).unwrap(), "long");
+    let long_link = rootfs
+        .join(GLIBC.trim_start_matches('/'))
+        .join("share/long-link");
+    assert_eq!(
+        fs::read_link(long_link).unwrap(),
+        PathBuf::from(format!("{GLIBC}/share/doc/{LONG_NAME}"))
+    );
     let tmp = fs::metadata(rootfs.join("tmp")).unwrap();
     assert_eq!(tmp.permissions().mode() & 0o7777, 0o1777);
 }

@@ -33,6 +33,7 @@ const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// manifest are known; write it in either format, as often as needed.
 #[derive(Debug)]
 pub struct Image {
+    tag: String,
     layers: Vec<BuiltLayer>,
     config: Vec<u8>,
     manifest: Vec<u8>,
@@ -54,8 +55,7 @@ impl Image {
         let built = build_all(&sources)?;
         let mut infos = Vec::with_capacity(built.len());
         for (i, layer) in built.iter().enumerate() {
-            let store_paths = layers.get(i).cloned().unwrap_or_default();
-            let mut store_paths = store_paths;
+            let mut store_paths = layers.get(i).cloned().unwrap_or_default();
             store_paths.sort();
             infos.push(LayerInfo {
                 digest: layer.digest.clone(),
@@ -93,6 +93,7 @@ impl Image {
             layers: infos,
         };
         Ok(Image {
+            tag: spec.tag.clone(),
             layers: built,
             config,
             manifest,
@@ -149,8 +150,8 @@ impl Image {
     }
 
     /// Writes the image as an OCI image layout into `dir`, which must not exist or be empty; the
-    /// manifest is tagged with the spec's tag.
-    pub fn write_oci_layout(&self, dir: &Path, tag: &str) -> Result<()> {
+    /// manifest is tagged with the spec's tag (`oci:DIR:TAG` for skopeo, `DIR:TAG` for umoci).
+    pub fn write_oci_layout(&self, dir: &Path) -> Result<()> {
         let write_error = |path: &Path| {
             let path = path.to_owned();
             move |source| ImageError::Write { path, source }
@@ -183,7 +184,7 @@ impl Image {
         write(&blobs.join(self.info.manifest_digest.hex()), &self.manifest)?;
         let annotations = BTreeMap::from([
             ("io.containerd.image.name", self.info.repo_tag.as_str()),
-            ("org.opencontainers.image.ref.name", tag),
+            ("org.opencontainers.image.ref.name", self.tag.as_str()),
         ]);
         let index = serde_json::to_vec(&OciIndex {
             schema_version: 2,
@@ -223,7 +224,7 @@ pub fn write_oci_layout(
     dir: &Path,
 ) -> Result<ImageInfo> {
     let image = Image::build(spec, closure, layers, customisation)?;
-    image.write_oci_layout(dir, &spec.tag)?;
+    image.write_oci_layout(dir)?;
     Ok(image.info)
 }
 

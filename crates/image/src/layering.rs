@@ -19,20 +19,23 @@
 //!    everything is the most popular path; the application is the least. This is the idea of
 //!    nixpkgs' `references-by-popularity`, with a count that is linear in the closure and does
 //!    not grow with the number of distinct dependency chains.
-//! 4. **Order.** The paths that are not roots are sorted by popularity, most popular first; equal
-//!    popularity is ordered by the name after the hash, then by the whole path (as nixpkgs does,
-//!    so that paths of one package sort together whatever their hash). Roots sort by the same
-//!    name rule.
+//! 4. **Order.** The paths that are not roots, and separately the roots, are sorted by
+//!    popularity, most popular first; equal popularity is ordered by the name after the hash, then
+//!    by the whole path (as nixpkgs does, so that paths of one package sort together whatever
+//!    their hash).
 //! 5. **Layers.** One layer is always left for the customisation layer, so the store paths get
 //!    `budget = max(max_layers, 2) - 1` layers:
 //!    - when every path fits (`paths <= budget`), each path has a layer of its own: the other
 //!      paths in popularity order, then the roots;
+//!    - otherwise, when the paths that are not roots fit with a layer to spare, each has a layer
+//!      of its own and the roots fill the layers left, the least popular roots sharing the last
+//!      one (an image of many unrelated `contents` still gets `budget` layers);
 //!    - otherwise the roots share one layer, the last, so that an update of the application
 //!      rebuilds and re-pushes only that layer; of the `budget - 1` layers left, all but one go to
 //!      the most popular paths, one each, and the last takes the rest, the least popular paths.
 //!      Unlike nixpkgs' single catch-all layer, the application is never lumped with its
 //!      dependencies, which change far less often; and the grouped paths are the least shared
-//!      ones, whose own layers would be reused least.
+//!      ones, whose own layers would be reused least;
 //!    - with a budget of one layer, everything is in it.
 //!
 //! The plan depends only on the set of paths, their references and the roots, never on the order
@@ -83,29 +86,26 @@ pub fn plan_layers(
     let mut others: Vec<usize> = (0..n).filter(|&i| !is_root[i]).collect();
     others.sort_by_key(|&i| (Reverse(popularity[i]), name_key(i)));
     let mut root_list: Vec<usize> = (0..n).filter(|&i| is_root[i]).collect();
-    root_list.sort_by_key(|&i| name_key(i));
+    root_list.sort_by_key(|&i| (Reverse(popularity[i]), name_key(i)));
 
     let budget = max_layers.max(2) - 1;
     let mut layers: Vec<Vec<usize>> = Vec::new();
     if n <= budget {
         layers.extend(others.iter().chain(&root_list).map(|&i| vec![i]));
+    } else if budget == 1 {
+        layers.push((0..n).collect());
+    } else if others.len() < budget {
+        // Every other path alone; the roots fill the rest, the least popular sharing the last.
+        layers.extend(others.iter().map(|&i| vec![i]));
+        let (alone, shared) = root_list.split_at(budget - others.len() - 1);
+        layers.extend(alone.iter().map(|&i| vec![i]));
+        layers.push(shared.to_vec());
     } else {
-        let reserve = usize::from(!root_list.is_empty());
-        let for_others = budget - reserve;
-        if for_others == 0 {
-            layers.push((0..n).collect());
-        } else {
-            if others.len() <= for_others {
-                layers.extend(others.iter().map(|&i| vec![i]));
-            } else {
-                let (alone, grouped) = others.split_at(for_others - 1);
-                layers.extend(alone.iter().map(|&i| vec![i]));
-                layers.push(grouped.to_vec());
-            }
-            if !root_list.is_empty() {
-                layers.push(root_list);
-            }
-        }
+        // The roots share the last layer; the least popular of the others share the one before.
+        let (alone, shared) = others.split_at(budget - 2);
+        layers.extend(alone.iter().map(|&i| vec![i]));
+        layers.push(shared.to_vec());
+        layers.push(root_list);
     }
 
     layers
@@ -286,6 +286,43 @@ mod tests {
         assert_eq!(layers.last().unwrap(), &vec![p("aaa-app"), p("eee-cacert")]);
         assert_eq!(layers.len(), 3);
         check_partition(&c, &layers);
+    }
+
+    #[test]
+    fn many_roots_without_references_still_use_the_budget() {
+        let c: Vec<StorePathEntry> = (0..10)
+            .map(|i| entry(&format!("h{i}-tool{i}"), &[]))
+            .collect();
+        let layers = plan_layers(&c, &[], 5);
+        assert_eq!(layers.len(), 4);
+        assert_eq!(
+            &layers[..3],
+            &[
+                vec![p("h0-tool0")],
+                vec![p("h1-tool1")],
+                vec![p("h2-tool2")]
+            ]
+        );
+        assert_eq!(layers[3].len(), 7);
+        check_partition(&c, &layers);
+        // The other paths alone, then the most popular roots alone, the rest shared.
+        let mut c = closure();
+        c.extend((0..3).map(|i| entry(&format!("h{i}-tool{i}"), &["bbb-glibc"])));
+        let roots: Vec<String> = ["aaa-app", "h0-tool0", "h1-tool1", "h2-tool2"]
+            .map(p)
+            .into();
+        let layers = plan_layers(&c, &roots, 7);
+        assert_eq!(layers.len(), 6);
+        assert_eq!(
+            layers[..3],
+            [
+                vec![p("bbb-glibc")],
+                vec![p("ddd-bash")],
+                vec![p("ccc-libfoo")]
+            ]
+        );
+        assert_eq!(layers[3..5], [vec![p("aaa-app")], vec![p("h0-tool0")]]);
+        assert_eq!(layers[5], vec![p("h1-tool1"), p("h2-tool2")]);
     }
 
     #[test]

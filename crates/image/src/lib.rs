@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use cairn_store::{LocalStore, StoreError, StorePath};
 
 pub use crate::config::{ImageConfig, ImageSpec};
-pub use crate::format::{write_docker_archive, write_oci_layout};
+pub use crate::format::{Image, write_docker_archive, write_oci_layout};
 pub use crate::layer::LAYER_MTIME;
 pub use crate::layering::plan_layers;
 
@@ -130,8 +130,6 @@ pub struct ImageInfo {
     /// The layers, bottom first; the customisation layer, if any, is the last.
     pub layers: Vec<LayerInfo>,
 }
-
-pub use crate::format::Image;
 
 /// The closure of `roots` in `store` as [`StorePathEntry`]s, sorted by logical path, with the
 /// references the store's database records.

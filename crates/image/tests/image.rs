@@ -313,7 +313,7 @@ fn layer_tars_are_normalised() {
     let f = fixture();
     let image = f.image(100);
     let oci = tempfile::tempdir().unwrap();
-    image.write_oci_layout(oci.path(), "latest").unwrap();
+    image.write_oci_layout(oci.path()).unwrap();
     let blob = |i: usize| {
         let digest = &image.info().layers[i].digest;
         gunzip(&fs::read(oci.path().join("blobs/sha256").join(digest.hex())).unwrap())
@@ -576,7 +576,7 @@ fn skopeo_and_umoci_accept_the_oci_layout() {
     let work = tempfile::tempdir().unwrap();
     let oci = work.path().join("oci");
     let image = f.image(100);
-    image.write_oci_layout(&oci, "latest").unwrap();
+    image.write_oci_layout(&oci).unwrap();
 
     let inspect = run(Command::new("skopeo")
         .arg("inspect")
@@ -636,4 +636,68 @@ fn closure_entries_reads_a_local_store() {
     let image = Image::build(&ImageSpec::new("x", "y"), &entries, &layers, None).unwrap();
     image.write_docker_archive(&mut out).unwrap();
     assert_eq!(image.info().layers.len(), 2);
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = fs::read(&path).unwrap();
+                out.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn oci_layout_is_deterministic_and_complete() {
+    let f = fixture();
+    let image = f.image(100);
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    image.write_oci_layout(a.path()).unwrap();
+    fixture().image(100).write_oci_layout(b.path()).unwrap();
+    let (fa, fb) = (files(a.path()), files(b.path()));
+    assert!(fa == fb, "the layouts differ");
+
+    let info = image.info();
+    let mut expected: Vec<PathBuf> = vec!["index.json".into(), "oci-layout".into()];
+    for digest in info
+        .layers
+        .iter()
+        .map(|l| &l.digest)
+        .chain([&info.config_digest, &info.manifest_digest])
+    {
+        expected.push(Path::new("blobs/sha256").join(digest.hex()));
+    }
+    expected.sort();
+    assert_eq!(fa.keys().cloned().collect::<Vec<_>>(), expected);
+    let index: serde_json::Value = serde_json::from_slice(&fa[Path::new("index.json")]).unwrap();
+    assert_eq!(
+        index["manifests"][0]["digest"],
+        info.manifest_digest.as_str()
+    );
+    assert_eq!(
+        index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "latest"
+    );
+    let manifest_path = Path::new("blobs/sha256").join(info.manifest_digest.hex());
+    let manifest: serde_json::Value = serde_json::from_slice(&fa[&manifest_path]).unwrap();
+    assert_eq!(manifest["config"]["digest"], info.config_digest.as_str());
+    assert_eq!(
+        manifest["layers"][0]["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    );
+
+    // A second write into the same folder is refused.
+    assert!(matches!(
+        image.write_oci_layout(a.path()),
+        Err(ImageError::NotEmpty { .. })
+    ));
 }

@@ -8,6 +8,9 @@ need_pkgs=()
 command -v nix-instantiate >/dev/null 2>&1 || need_pkgs+=(nix-bin)
 # The build sandbox's /bin/sh, and what the build tests compare with.
 [ -x /bin/busybox ] || need_pkgs+=(busybox-static)
+# The judges of images.
+command -v skopeo >/dev/null 2>&1 || need_pkgs+=(skopeo)
+command -v umoci >/dev/null 2>&1 || need_pkgs+=(umoci)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

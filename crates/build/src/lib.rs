@@ -14,6 +14,7 @@
 
 pub mod env;
 pub mod fetchurl;
+mod image;
 pub mod sandbox;
 pub mod scan;
 
@@ -365,6 +366,17 @@ impl<'a> Builder<'a> {
         drv: &Derivation,
         known: Option<&BTreeMap<StorePath, Derivation>>,
     ) -> Result<BTreeSet<StorePath>> {
+        let roots = self.direct_inputs(drv, known)?;
+        Ok(self.store.closure(&roots)?)
+    }
+
+    /// The store paths a derivation names: its sources and the outputs of its input
+    /// derivations it uses.
+    fn direct_inputs(
+        &self,
+        drv: &Derivation,
+        known: Option<&BTreeMap<StorePath, Derivation>>,
+    ) -> Result<Vec<StorePath>> {
         let mut roots: Vec<StorePath> = drv.input_srcs.iter().cloned().collect();
         for (input, outputs) in &drv.input_drvs {
             let input_drv = match known.and_then(|k| k.get(input)) {
@@ -383,7 +395,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        Ok(self.store.closure(&roots)?)
+        Ok(roots)
     }
 
     /// Builds one derivation whose inputs are valid, and registers its outputs.
@@ -433,7 +445,7 @@ impl<'a> Builder<'a> {
                 )));
             }
         }
-        if drv.builder.starts_with("builtin:") && !drv.is_fixed_output() {
+        if drv.builder == "builtin:fetchurl" && !drv.is_fixed_output() {
             return Err(failed(format!(
                 "cannot build '{name}': the builder '{}' may only be used by fixed-output derivations",
                 drv.builder
@@ -533,10 +545,21 @@ impl<'a> Builder<'a> {
     }
 
     /// Builders written in Rust, run in this process: `builtin:fetchurl` (the only one that
-    /// has the network, being fixed-output). Their output goes where a sandboxed builder's
-    /// would, in the root's store folder.
+    /// has the network, being fixed-output) and `builtin:buildLayeredImage`. Their output
+    /// goes where a sandboxed builder's would, in the root's store folder.
     fn builtin(&self, drv: &Derivation, root: &Path) -> Result<()> {
         match drv.builder.as_str() {
+            "builtin:buildLayeredImage" => {
+                let out = drv
+                    .outputs
+                    .get("out")
+                    .and_then(Output::path)
+                    .ok_or_else(|| failed("builtin:buildLayeredImage needs an output 'out'"))?;
+                let dest = root.join(self.print(out).trim_start_matches('/'));
+                let direct = self.direct_inputs(drv, None)?;
+                image::build_layered_image(&self.store, drv, out, &direct, &dest)
+                    .map_err(|e| failed(format!("cannot write the image: {e}")))
+            }
             "builtin:fetchurl" => {
                 let out = drv
                     .outputs

@@ -153,3 +153,73 @@ fn layered_images_are_valid_and_reproducible() {
         "#!/bin/sh\necho hello\n"
     );
 }
+
+/// The example of the README: built, unpacked, and its command run from the image's root in a
+/// user namespace.
+#[test]
+fn the_example_image_runs() {
+    if !Path::new("/bin/busybox").exists() || !have("skopeo") || !have("umoci") {
+        return skip("busybox, skopeo or umoci is missing; the example image is not run");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello-image");
+    let link = tmp.path().join("result");
+    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["build", "-q", "-o"])
+        .arg(&link)
+        .arg(&example)
+        .env("CAIRN_STORE", tmp.path().join("store"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let oci = tmp.path().join("oci");
+    let copy = Command::new("skopeo")
+        .args(["copy", "-q"])
+        .arg(format!("docker-archive:{}", link.display()))
+        .arg(format!("oci:{}:latest", oci.display()))
+        .output()
+        .unwrap();
+    assert!(
+        copy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copy.stderr)
+    );
+    let bundle = tmp.path().join("bundle");
+    let unpack = Command::new("umoci")
+        .args(["unpack", "--rootless", "--image"])
+        .arg(format!("{}:latest", oci.display()))
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        unpack.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unpack.stderr)
+    );
+    let config = Command::new("skopeo")
+        .args(["inspect", "--config"])
+        .arg(format!("docker-archive:{}", link.display()))
+        .output()
+        .unwrap();
+    let config: serde_json::Value = serde_json::from_slice(&config.stdout).unwrap();
+    let cmd = config["config"]["Cmd"][0].as_str().unwrap().to_string();
+    let run = Command::new("unshare")
+        .args(["-r", "chroot"])
+        .arg(bundle.join("rootfs"))
+        .arg(&cmd)
+        .output()
+        .unwrap();
+    if !run.status.success() && String::from_utf8_lossy(&run.stderr).contains("unshare") {
+        return skip("user namespaces are not available to run the image");
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        "Hello from a cairn image\n",
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

@@ -20,7 +20,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 cargo build --release --locked --bin cairn
-./target/release/cairn build ./examples/hello-image --out-link result
+"${CARGO_TARGET_DIR:-target}/release/cairn" build ./examples/hello-image --out-link result
 echo "built: $(readlink result)"
 
 work=$(mktemp -d)

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin cairn
-./target/release/cairn eval examples/hello -A message
-./target/release/cairn eval examples/hello --argstr greeting hi
-./target/release/cairn eval --json examples/hello -A message
+"${CARGO_TARGET_DIR:-target}/release/cairn" eval examples/hello -A message
+"${CARGO_TARGET_DIR:-target}/release/cairn" eval examples/hello --argstr greeting hi
+"${CARGO_TARGET_DIR:-target}/release/cairn" eval --json examples/hello -A message

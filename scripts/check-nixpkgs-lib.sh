@@ -12,7 +12,7 @@ if [ $# -ne 1 ] || [ ! -f "$1/lib/tests/misc.nix" ]; then
 fi
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin cairn
-result=$(./target/release/cairn eval "$1/lib/tests/misc.nix")
+result=$("${CARGO_TARGET_DIR:-target}/release/cairn" eval "$1/lib/tests/misc.nix")
 if [ "$result" = "[ ]" ]; then
     echo "lib/tests/misc.nix: every test passes"
 else

@@ -691,9 +691,7 @@ impl<'a> Builder<'a> {
                 .map_err(|e| failed(format!("cannot move the output '{out_name}': {e}")))?;
             moved.push(temp.clone());
             if let Err(e) = cairn_store::dump::canonicalise(&temp) {
-                for t in &moved {
-                    let _ = cairn_store::dump::make_writable_and_remove(t);
-                }
+                remove_all(&moved);
                 let e = e
                     .to_string()
                     .replace(&temp.to_string_lossy().into_owned(), &self.print(out_path));
@@ -709,9 +707,7 @@ impl<'a> Builder<'a> {
                 }
                 .map_err(|e| failed(format!("cannot hash the output of '{name}': {e}")))?;
                 if actual != *hash {
-                    for t in &moved {
-                        let _ = cairn_store::dump::make_writable_and_remove(t);
-                    }
+                    remove_all(&moved);
                     return Err(failed(format!(
                         "hash mismatch in fixed-output derivation '{name}':\n  specified: {}\n     got:    {}",
                         hash.to_sri(),
@@ -754,21 +750,15 @@ impl<'a> Builder<'a> {
                     diff_trees(&self.store.physical(&info.path), temp, "", differences);
                 }
             }
-            for t in &moved {
-                let _ = cairn_store::dump::make_writable_and_remove(t);
-            }
+            remove_all(&moved);
             return Ok(());
         }
         if let Err(e) = self.check_references(&name, drv, &infos) {
-            for t in &moved {
-                let _ = cairn_store::dump::make_writable_and_remove(t);
-            }
+            remove_all(&moved);
             return Err(e);
         }
         if let Err(e) = self.store.register_built(infos) {
-            for t in &moved {
-                let _ = cairn_store::dump::make_writable_and_remove(t);
-            }
+            remove_all(&moved);
             return Err(e.into());
         }
         Ok(())
@@ -957,4 +947,11 @@ pub fn read_log(store: &LocalStore, drv: &StorePath) -> Option<Vec<u8>> {
         return Some(plain);
     }
     fs::read(path).ok()
+}
+
+/// Removes the temporary trees of outputs that will not be registered.
+fn remove_all(temps: &[PathBuf]) {
+    for t in temps {
+        let _ = cairn_store::dump::make_writable_and_remove(t);
+    }
 }

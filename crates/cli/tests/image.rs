@@ -72,6 +72,36 @@ fn build(dir: &Path, root: &Path, umask: &str, tz: &str) -> PathBuf {
     link
 }
 
+/// Copies the docker-archive `archive` to an OCI layout with skopeo (which checks every digest),
+/// unpacks it with umoci under `dir`, and gives the root file system.
+fn unpack(archive: &Path, dir: &Path) -> PathBuf {
+    let oci = dir.join("oci");
+    let copy = Command::new("skopeo")
+        .args(["copy", "-q"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg(format!("oci:{}:latest", oci.display()))
+        .output()
+        .unwrap();
+    assert!(
+        copy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copy.stderr)
+    );
+    let bundle = dir.join("bundle");
+    let unpack = Command::new("umoci")
+        .args(["unpack", "--rootless", "--image"])
+        .arg(format!("{}:latest", oci.display()))
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        unpack.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unpack.stderr)
+    );
+    bundle.join("rootfs")
+}
+
 #[test]
 fn layered_images_are_valid_and_reproducible() {
     if !Path::new("/bin/busybox").exists() {
@@ -106,31 +136,7 @@ fn layered_images_are_valid_and_reproducible() {
     assert_eq!(info["Env"], serde_json::json!(["A=1"]));
     // The closure (app, etc) in layers of their own, and the customisation layer.
     assert_eq!(info["Layers"].as_array().unwrap().len(), 3);
-    let oci = tmp.path().join("oci");
-    let copy = Command::new("skopeo")
-        .args(["copy", "-q"])
-        .arg(format!("docker-archive:{}", a.display()))
-        .arg(format!("oci:{}:latest", oci.display()))
-        .output()
-        .unwrap();
-    assert!(
-        copy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&copy.stderr)
-    );
-    let bundle = tmp.path().join("bundle");
-    let unpack = Command::new("umoci")
-        .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:latest", oci.display()))
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert!(
-        unpack.status.success(),
-        "{}",
-        String::from_utf8_lossy(&unpack.stderr)
-    );
-    let rootfs = bundle.join("rootfs");
+    let rootfs = unpack(&a, tmp.path());
     let conf = std::fs::read_link(rootfs.join("etc/app.conf")).unwrap();
     assert!(
         conf.to_string_lossy().ends_with("-etc/etc/app.conf"),
@@ -176,30 +182,7 @@ fn the_example_image_runs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let oci = tmp.path().join("oci");
-    let copy = Command::new("skopeo")
-        .args(["copy", "-q"])
-        .arg(format!("docker-archive:{}", link.display()))
-        .arg(format!("oci:{}:latest", oci.display()))
-        .output()
-        .unwrap();
-    assert!(
-        copy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&copy.stderr)
-    );
-    let bundle = tmp.path().join("bundle");
-    let unpack = Command::new("umoci")
-        .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:latest", oci.display()))
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert!(
-        unpack.status.success(),
-        "{}",
-        String::from_utf8_lossy(&unpack.stderr)
-    );
+    let rootfs = unpack(&link, tmp.path());
     let config = Command::new("skopeo")
         .args(["inspect", "--config"])
         .arg(format!("docker-archive:{}", link.display()))
@@ -209,7 +192,7 @@ fn the_example_image_runs() {
     let cmd = config["config"]["Cmd"][0].as_str().unwrap().to_string();
     let run = Command::new("unshare")
         .args(["-r", "chroot"])
-        .arg(bundle.join("rootfs"))
+        .arg(&rootfs)
         .arg(&cmd)
         .output()
         .unwrap();

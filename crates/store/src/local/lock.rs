@@ -145,12 +145,18 @@ pub struct BuildLock {
 
 impl BuildLock {
     /// The lock if no other build holds it.
-    pub(super) fn try_acquire(state: &Path, drv: &StorePath) -> Result<Option<BuildLock>> {
+    /// The lock file of `drv`'s bucket.
+    fn file(state: &Path, drv: &StorePath) -> Result<File> {
         let dir = state.join("locks/build");
         std::fs::create_dir_all(&dir)
             .map_err(StoreError::io(format!("cannot create '{}'", dir.display())))?;
         let bucket = &drv.hash_part()[..2];
-        let file = open_lock_file(&dir.join(format!("{bucket}.lock")))?;
+        open_lock_file(&dir.join(format!("{bucket}.lock")))
+    }
+
+    /// The lock if no other build holds it.
+    pub(super) fn try_acquire(state: &Path, drv: &StorePath) -> Result<Option<BuildLock>> {
+        let file = BuildLock::file(state, drv)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(BuildLock { _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),
@@ -161,11 +167,7 @@ impl BuildLock {
     }
 
     pub(super) fn acquire(state: &Path, drv: &StorePath) -> Result<BuildLock> {
-        let dir = state.join("locks/build");
-        std::fs::create_dir_all(&dir)
-            .map_err(StoreError::io(format!("cannot create '{}'", dir.display())))?;
-        let bucket = &drv.hash_part()[..2];
-        let file = open_lock_file(&dir.join(format!("{bucket}.lock")))?;
+        let file = BuildLock::file(state, drv)?;
         file.lock()
             .map_err(StoreError::io(format!("cannot lock the build of '{drv}'")))?;
         Ok(BuildLock { _file: file })

@@ -1,19 +1,47 @@
-# PLACEHOLDER (replaced by the pinned host-tool imports): busybox from the sandbox's /bin/sh.
-{ lib, pins, pinFile }:
+# The host's toolchains, imported into the store as content-addressed paths and checked against
+# their pins (`builtins.hostTool`, a builtin of cairn): there is no bootstrap from source.
+#
+# - `busybox`: a statically linked busybox, `bin/busybox` with a link for every applet; the
+#   shell and core utilities of `stdenv`.
+# - `go`: a statically linked Go toolchain (its GOROOT).
+# - `cacert`: the host's CA bundle, as `etc/ssl/certs/ca-bundle.crt` and `ca-certificates.crt`.
+#
+# `pins` maps a tool's name to `{ narHash; version; }` (what `cairn host-tools pin` writes);
+# `pinFile` is the file they come from, named when a tool no longer matches its pin.
 {
-  busybox = derivation {
-    name = "busybox";
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [
-      "-c"
-      ''
-        mkdir -p $out/bin
-        cp /bin/sh $out/bin/busybox
-        for a in $($out/bin/busybox --list); do ln -s busybox $out/bin/$a; done
-      ''
-    ];
+  lib,
+  pins,
+  pinFile,
+}:
+let
+  import' =
+    tool: extra:
+    let
+      pin = pins.${tool} or { };
+      imported = builtins.hostTool {
+        inherit tool pinFile;
+        narHash = pin.narHash or null;
+        version = pin.version or null;
+      };
+    in
+    imported
+    // {
+      type = "derivation";
+      outputName = "out";
+      outputs = [ "out" ];
+      out = imported // extra;
+      meta.description = "the host's ${tool}, imported into the store";
+    }
+    // extra;
+in
+{
+  busybox = import' "busybox" {
+    shell = "${(import' "busybox" { }).outPath}/bin/sh";
   };
-  go = throw "go: not available yet";
-  cacert = throw "cacert: not available yet";
+  go = import' "go" {
+    GOROOT = (import' "go" { }).outPath;
+  };
+  cacert = import' "cacert" {
+    sslCertFile = "/etc/ssl/certs/ca-bundle.crt";
+  };
 }

@@ -146,6 +146,11 @@ pub(crate) fn evaluator(
             search_path.push(search_entry(entry, &cwd));
         }
     }
+    // `<cairn>`: the bundled standard library, unless `-I` or `NIX_PATH` name another.
+    match crate::stdlib::dir() {
+        Ok(dir) => search_path.push(("cairn".into(), dir.to_string_lossy().into_owned())),
+        Err(e) => eprintln!("warning: the standard library is not available as <cairn>: {e}"),
+    }
     let options = Options {
         search_path,
         pure: input.pure_eval,

@@ -10,9 +10,11 @@ mod build;
 mod diagnostics;
 mod eval;
 mod hash;
+mod host_tools;
 mod instantiate;
 mod log;
 mod parse;
+mod stdlib;
 mod store;
 
 use std::process::ExitCode;
@@ -123,6 +125,15 @@ enum Command {
         cairn hash path --base32 ./src        the form of `sha256 = \"...\";`\n  \
         cairn hash file --type sha1 f.tar     the SHA-1 of a file")]
     Hash(hash::HashArgs),
+
+    /// Pin the host toolchains (busybox, go, cacert) that the standard library imports.
+    ///
+    /// There is no bootstrap from source: builds use the host's static busybox, Go toolchain
+    /// and CA bundle, imported into the store as content-addressed paths. Their NAR hashes are
+    /// pinned in a JSON file, so a build on a machine whose tools differ stops instead of
+    /// giving a different result.
+    #[command(subcommand, name = "host-tools")]
+    HostTools(host_tools::HostToolsCommand),
 }
 
 /// Options every command takes.
@@ -278,6 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Log(args) => log::run(args, &cli.global),
         Command::Store(cmd) => store::run(cmd, &cli.global),
         Command::Hash(args) => hash::run(args),
+        Command::HostTools(cmd) => host_tools::run(cmd, &cli.global),
     }
 }
 

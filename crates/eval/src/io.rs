@@ -89,6 +89,14 @@ pub trait Io {
             drv.name
         )))
     }
+    /// Imports a tool of the host into the store (`builtins.hostTool`), checked against its
+    /// pin when one is given.
+    fn host_tool(&self, request: &HostToolRequest<'_>) -> Result<HostToolInfo> {
+        Err(EvalError::other(format!(
+            "cannot import the host tool '{}': this evaluation has no store",
+            request.tool
+        )))
+    }
     /// Adds a file or tree to the store, as `builtins.path` and `builtins.filterSource` do,
     /// and returns its store path.
     fn import_path(&self, import: &PathImport<'_>) -> Result<String> {
@@ -152,6 +160,28 @@ pub struct PathImport<'a> {
     pub sha256: Option<&'a str>,
     /// The entries below `path` that the filter left out (a directory with its subtree).
     pub excluded: &'a std::collections::HashSet<String>,
+}
+
+/// A host tool to import, as `builtins.hostTool` describes it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostToolRequest<'a> {
+    /// `busybox`, `go` or `cacert`.
+    pub tool: &'a str,
+    /// The pinned NAR hash (SRI), when the tool is pinned.
+    pub nar_hash: Option<&'a str>,
+    /// The pinned version, which names the store path.
+    pub version: Option<&'a str>,
+    /// The file the pin comes from, named in the message when the tool no longer matches.
+    pub pin_file: Option<&'a str>,
+}
+
+/// A host tool in the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostToolInfo {
+    pub path: String,
+    /// The NAR hash, in SRI form.
+    pub nar_hash: String,
+    pub version: String,
 }
 
 /// The real file system and environment.

@@ -27,7 +27,8 @@ use rustc_hash::FxHashMap;
 
 pub use crate::error::{ErrorKind, EvalError, FileId, Frame, Result, Span};
 pub use crate::io::{
-    DerivationPaths, DerivationRequest, FileType, FixedOutputRequest, Io, PathImport, StdIo,
+    DerivationPaths, DerivationRequest, FileType, FixedOutputRequest, HostToolInfo,
+    HostToolRequest, Io, PathImport, StdIo,
 };
 pub use crate::lower::canon_path;
 pub use crate::symbol::Symbol;

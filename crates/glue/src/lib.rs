@@ -18,6 +18,7 @@
 //! `StoreIo::derivations` then gives.
 
 mod derivations;
+pub mod host_tools;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -29,7 +30,8 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use cairn_eval::{
-    DerivationPaths, DerivationRequest, EvalError, FileType, Io, PathImport, Result, StdIo,
+    DerivationPaths, DerivationRequest, EvalError, FileType, HostToolInfo, HostToolRequest, Io,
+    PathImport, Result, StdIo,
 };
 use cairn_store::dump::{hash_file, hash_path};
 use cairn_store::{
@@ -377,6 +379,16 @@ impl Io for StoreIo {
 
     /// `builtins.path` and `filterSource`: the NAR (or the file's bytes) hashed with the
     /// refused entries left out; with an expected hash, the path it gives must be the same.
+    fn host_tool(&self, request: &HostToolRequest<'_>) -> Result<HostToolInfo> {
+        host_tools::import_host_tool(
+            self.inner.local.as_deref(),
+            self.inner.write,
+            &self.inner.store,
+            request,
+        )
+        .map_err(EvalError::other)
+    }
+
     fn import_path(&self, import: &PathImport<'_>) -> Result<String> {
         let method = if import.recursive {
             IngestionMethod::Recursive

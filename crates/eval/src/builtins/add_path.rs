@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use crate::Evaluator;
 use crate::error::{EvalError, Result, Span};
 use crate::io::{FileType, PathImport};
+use crate::symbol::Symbol;
 use crate::value::*;
 
 use super::derivation::string_no_context;
@@ -211,4 +212,61 @@ fn base_name(path: &str) -> &str {
         Some(i) => &trimmed[i + 1..],
         None => trimmed,
     }
+}
+
+/// `builtins.hostTool { tool; narHash ? null; version ? null; pinFile ? null; }`: a tool of the
+/// host (`busybox`, `go`, `cacert`) imported into the store as a content-addressed path,
+/// checked against its pin. The value is `{ name; pname; version; narHash; outPath; }`.
+pub(super) fn host_tool(ev: &mut Evaluator, args: &mut [Value], span: Span) -> Result<Value> {
+    let attrs = ev.force_attrs(&args[0]).map_err(|e| e.at(span))?;
+    let mut fields: [Option<String>; 4] = Default::default();
+    for attr in attrs.sorted_by_name() {
+        let at = |e: Box<EvalError>| e.at(if attr.pos.is_none() { span } else { attr.pos });
+        let slot = match attr.name.as_str() {
+            "tool" => 0,
+            "narHash" => 1,
+            "version" => 2,
+            "pinFile" => 3,
+            other => {
+                return Err(EvalError::other(format!(
+                    "unsupported argument '{other}' to 'hostTool'"
+                ))
+                .at(attr.pos));
+            }
+        };
+        if !matches!(ev.force(&attr.value).map_err(at)?, Value::Null) {
+            fields[slot] = Some(string_no_context(ev, &attr.value).map_err(at)?);
+        }
+    }
+    let [tool, nar_hash, version, pin_file] = fields;
+    let Some(tool) = tool else {
+        return Err(EvalError::other("'tool' required").at(span));
+    };
+    let info = ev
+        .io
+        .host_tool(&crate::io::HostToolRequest {
+            tool: &tool,
+            nar_hash: nar_hash.as_deref(),
+            version: version.as_deref(),
+            pin_file: pin_file.as_deref(),
+        })
+        .map_err(|e| e.at(span))?;
+    let ctx = Context::from([info.path.clone().into_boxed_str()]);
+    let name = if info.version.is_empty() {
+        tool.clone()
+    } else {
+        format!("{tool}-{}", info.version)
+    };
+    let attr = |name: &str, value: Value| Attr {
+        name: Symbol::intern(name),
+        pos: Span::NONE,
+        value,
+    };
+    Ok(Value::attrs(Attrs::from_unsorted(vec![
+        attr("name", Value::string(name)),
+        attr("pname", Value::string(tool)),
+        attr("version", Value::string(info.version)),
+        attr("narHash", Value::string(info.nar_hash)),
+        attr("outPath", Value::string_with_context(info.path, ctx)),
+    ])))
 }

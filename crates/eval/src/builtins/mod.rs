@@ -85,6 +85,7 @@ primops! {
     "getEnv" / 1 => fs::get_env,
     "groupBy" / 2 => group_by,
     "hasAttr" / 2 => has_attr,
+    "hostTool" / 1 => add_path::host_tool,
     "hasContext" / 1 => strings::has_context,
     "hashFile" / 2 => fs::hash_file,
     "hashString" / 2 => strings::hash_string,

@@ -1,5 +1,5 @@
 # The host's toolchains, imported into the store as content-addressed paths and checked against
-# their pins (`builtins.hostTool`, a builtin of cairn): there is no bootstrap from source.
+# their pins (`__hostTool`, a primitive of cairn): there is no bootstrap from source.
 #
 # - `busybox`: a statically linked busybox, `bin/busybox` with a link for every applet; the
 #   shell and core utilities of `stdenv`.
@@ -18,7 +18,7 @@ let
     tool: extra:
     let
       pin = pins.${tool} or { };
-      imported = builtins.hostTool {
+      imported = __hostTool {
         inherit tool pinFile;
         narHash = pin.narHash or null;
         version = pin.version or null;

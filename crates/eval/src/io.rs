@@ -89,7 +89,7 @@ pub trait Io {
             drv.name
         )))
     }
-    /// Imports a tool of the host into the store (`builtins.hostTool`), checked against its
+    /// Imports a tool of the host into the store (`__hostTool`), checked against its
     /// pin when one is given.
     fn host_tool(&self, request: &HostToolRequest<'_>) -> Result<HostToolInfo> {
         Err(EvalError::other(format!(
@@ -162,7 +162,7 @@ pub struct PathImport<'a> {
     pub excluded: &'a std::collections::HashSet<String>,
 }
 
-/// A host tool to import, as `builtins.hostTool` describes it.
+/// A host tool to import, as `__hostTool` describes it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HostToolRequest<'a> {
     /// `busybox`, `go` or `cacert`.

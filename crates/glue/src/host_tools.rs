@@ -1,4 +1,4 @@
-//! Host toolchains as content-addressed store paths (`builtins.hostTool`).
+//! Host toolchains as content-addressed store paths (`__hostTool`).
 //!
 //! There is no bootstrap from source: the shell and core utilities of builds (`busybox`), the
 //! Go toolchain (`go`) and the CA bundle (`cacert`) are the host's own, imported into the store
@@ -28,7 +28,7 @@ use cairn_eval::{HostToolInfo, HostToolRequest};
 use cairn_store::dump::hash_path;
 use cairn_store::{Hash, HashAlgo, IngestionMethod, LocalStore, StoreDir};
 
-/// The tools `builtins.hostTool` knows.
+/// The tools `__hostTool` knows.
 pub const HOST_TOOLS: [&str; 3] = ["busybox", "go", "cacert"];
 
 /// A host tool found on this machine, ready to be hashed and added.

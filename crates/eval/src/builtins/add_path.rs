@@ -229,7 +229,7 @@ pub(super) fn host_tool(ev: &mut Evaluator, args: &mut [Value], span: Span) -> R
             "pinFile" => 3,
             other => {
                 return Err(EvalError::other(format!(
-                    "unsupported argument '{other}' to 'hostTool'"
+                    "unsupported argument '{other}' to '__hostTool'"
                 ))
                 .at(attr.pos));
             }

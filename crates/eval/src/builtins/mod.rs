@@ -85,7 +85,6 @@ primops! {
     "getEnv" / 1 => fs::get_env,
     "groupBy" / 2 => group_by,
     "hasAttr" / 2 => has_attr,
-    "hostTool" / 1 => add_path::host_tool,
     "hasContext" / 1 => strings::has_context,
     "hashFile" / 2 => fs::hash_file,
     "hashString" / 2 => strings::hash_string,
@@ -242,8 +241,19 @@ pub(crate) fn globals(ev: &Evaluator) -> FxHashMap<Symbol, Value> {
         }
     }
     globals.insert(Symbol::intern("builtins"), builtins.clone());
+    // cairn's own primitives are globals only, so that `builtins` stays Nix's.
+    for op in EXTENSIONS {
+        globals.insert(Symbol::intern(op.name), Value::PrimOp(op));
+    }
     globals
 }
+
+/// cairn's own built-in functions, as globals named `__<name>` and not in `builtins`.
+pub static EXTENSIONS: &[PrimOpDef] = &[PrimOpDef {
+    name: "__hostTool",
+    arity: 1,
+    f: add_path::host_tool,
+}];
 
 /// The fetchers download while evaluating, which cairn does not do: every download is a
 /// fixed-output derivation, checked against its hash when it is built.

@@ -18,6 +18,7 @@ let
   versions = callLib ./versions.nix;
   hashes = callLib ./hashes.nix;
   licenses = callLib ./licenses.nix;
+  sources = callLib ./sources.nix;
 
   lib =
     {
@@ -32,6 +33,7 @@ let
         versions
         hashes
         licenses
+        sources
         ;
     }
     // trivial
@@ -41,6 +43,7 @@ let
     // strings
     // options
     // customisation
-    // hashes;
+    // hashes
+    // sources;
 in
 lib

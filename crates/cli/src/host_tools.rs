@@ -97,7 +97,7 @@ fn pin(file: &Path, tools: &[String], global: &GlobalArgs) -> anyhow::Result<Out
         };
         match import_host_tool(Some(&store), true, store.store_dir(), &request) {
             Ok(info) => {
-                eprintln!("{tool} {} {}", info.version, info.nar_hash);
+                eprintln!("{} {}", describe(tool, &info.version), info.nar_hash);
                 eprintln!("  {}", info.path);
                 pins.insert(
                     tool.to_string(),

@@ -1,0 +1,3 @@
+module example.org/douglas-adams-quotes
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.org/monorepo
+
+go 1.22

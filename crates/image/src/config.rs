@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::{Digest, LayerInfo};
+use crate::{Digest, ImageError, LayerInfo, Result};
 
 /// An image to write: its name, tag and configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,27 +69,124 @@ pub struct ImageConfig {
     pub volumes: BTreeSet<String>,
 }
 
-/// The configuration JSON for `spec` with `layers` (bottom first).
-pub(crate) fn config_json(spec: &ImageSpec, layers: &[LayerInfo]) -> Vec<u8> {
-    let c = &spec.config;
-    let file = ConfigFile {
-        architecture: &spec.architecture,
-        config: RunConfig {
-            cmd: c.cmd.as_deref(),
-            entrypoint: c.entrypoint.as_deref(),
-            env: (!c.env.is_empty()).then_some(&c.env[..]),
-            exposed_ports: (!c.exposed_ports.is_empty()).then(|| {
-                c.exposed_ports
+impl ImageConfig {
+    /// The configuration as the image's `config` object has it, Docker's names.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.run_config()).expect("the configuration serialises")
+    }
+
+    /// A configuration from Docker's names, as nixpkgs' `config` takes them: `Cmd` and
+    /// `Entrypoint` (a string or a list of strings), `Env` (a list of `NAME=value` strings),
+    /// `ExposedPorts` and `Volumes` (an object whose keys are the ports or mount points, or a
+    /// list of them), `WorkingDir` and `User` (strings), `Labels` (an object of strings). A
+    /// field that is `null` is unset; any other field is an error.
+    pub fn from_json(value: &serde_json::Value) -> Result<ImageConfig> {
+        use serde_json::Value;
+        let invalid =
+            |field: &str, what: &str| ImageError::Config(format!("`{field}` must be {what}"));
+        let strings = |field: &str, v: &Value| -> Result<Vec<String>> {
+            let items = match v {
+                Value::String(s) => return Ok(vec![s.clone()]),
+                Value::Array(items) => items,
+                _ => return Err(invalid(field, "a string or a list of strings")),
+            };
+            items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .ok_or_else(|| invalid(field, "a string or a list of strings"))
+        };
+        let keys = |field: &str, v: &Value| -> Result<BTreeSet<String>> {
+            match v {
+                Value::Object(m) => Ok(m.keys().cloned().collect()),
+                other => Ok(strings(field, other)
+                    .map_err(|_| invalid(field, "an object or a list of strings"))?
+                    .into_iter()
+                    .collect()),
+            }
+        };
+        let string = |field: &str, v: &Value| -> Result<String> {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| invalid(field, "a string"))
+        };
+        let mut config = ImageConfig::default();
+        let Value::Object(fields) = value else {
+            return Err(ImageError::Config(
+                "the configuration must be an object (an attribute set)".to_owned(),
+            ));
+        };
+        for (field, v) in fields {
+            if v.is_null() {
+                continue;
+            }
+            match field.as_str() {
+                "Cmd" => config.cmd = Some(strings(field, v)?),
+                "Entrypoint" => config.entrypoint = Some(strings(field, v)?),
+                "Env" => config.env = strings(field, v)?,
+                "ExposedPorts" => config.exposed_ports = keys(field, v)?,
+                "WorkingDir" => config.working_dir = Some(string(field, v)?),
+                "User" => config.user = Some(string(field, v)?),
+                "Labels" => {
+                    let Value::Object(labels) = v else {
+                        return Err(invalid(field, "an object of strings"));
+                    };
+                    for (name, label) in labels {
+                        let label = label
+                            .as_str()
+                            .ok_or_else(|| invalid(field, "an object of strings"))?;
+                        config.labels.insert(name.clone(), label.to_owned());
+                    }
+                }
+                "Volumes" => config.volumes = keys(field, v)?,
+                other => {
+                    return Err(ImageError::Config(format!(
+                        "unknown field `{other}` (known: `Cmd`, `Entrypoint`, `Env`, \
+                         `ExposedPorts`, `Labels`, `User`, `Volumes`, `WorkingDir`)"
+                    )));
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// Sets `NAME=value` in `Env` unless some entry sets `NAME` already.
+    pub fn set_env_default(&mut self, name: &str, value: &str) {
+        let prefix = format!("{name}=");
+        if !self.env.iter().any(|e| e.starts_with(&prefix)) {
+            self.env.push(format!("{prefix}{value}"));
+        }
+    }
+
+    fn run_config(&self) -> RunConfig<'_> {
+        RunConfig {
+            cmd: self.cmd.as_deref(),
+            entrypoint: self.entrypoint.as_deref(),
+            env: (!self.env.is_empty()).then_some(&self.env[..]),
+            exposed_ports: (!self.exposed_ports.is_empty()).then(|| {
+                self.exposed_ports
                     .iter()
                     .map(|p| (p.as_str(), Empty {}))
                     .collect()
             }),
-            labels: (!c.labels.is_empty()).then_some(&c.labels),
-            user: c.user.as_deref(),
-            volumes: (!c.volumes.is_empty())
-                .then(|| c.volumes.iter().map(|v| (v.as_str(), Empty {})).collect()),
-            working_dir: c.working_dir.as_deref(),
-        },
+            labels: (!self.labels.is_empty()).then_some(&self.labels),
+            user: self.user.as_deref(),
+            volumes: (!self.volumes.is_empty()).then(|| {
+                self.volumes
+                    .iter()
+                    .map(|v| (v.as_str(), Empty {}))
+                    .collect()
+            }),
+            working_dir: self.working_dir.as_deref(),
+        }
+    }
+}
+
+/// The configuration JSON for `spec` with `layers` (bottom first).
+pub(crate) fn config_json(spec: &ImageSpec, layers: &[LayerInfo]) -> Vec<u8> {
+    let file = ConfigFile {
+        architecture: &spec.architecture,
+        config: spec.config.run_config(),
         created: &spec.created,
         history: layers
             .iter()

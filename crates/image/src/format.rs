@@ -19,10 +19,8 @@ use std::thread;
 use serde::Serialize;
 
 use crate::config::{config_digest, config_json};
-use crate::layer::{BuiltLayer, LayerSource, build_layer, header};
-use crate::{
-    Digest, ImageError, ImageInfo, ImageSpec, LayerInfo, Result, StorePathEntry, split_store_path,
-};
+use crate::layer::{BuiltLayer, build_layer, header};
+use crate::{Digest, ImageError, ImageInfo, ImageSpec, LayerInfo, Result, StorePathEntry, Tree};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -51,11 +49,20 @@ impl Image {
         layers: &[Vec<String>],
         customisation: Option<&Path>,
     ) -> Result<Image> {
-        let sources = layer_sources(closure, layers, customisation)?;
-        let built = build_all(&sources)?;
+        let mut trees = store_layers(closure, layers)?;
+        if let Some(dir) = customisation {
+            trees.push(Tree::from_dir(dir)?);
+        }
+        Image::from_layers(spec, &trees)
+    }
+
+    /// Builds the image `spec` whose layers, bottom first, are `layers`, in parallel, one
+    /// thread per core. Nothing checks here that the store paths are a closure.
+    pub fn from_layers(spec: &ImageSpec, layers: &[Tree]) -> Result<Image> {
+        let built = build_all(layers)?;
         let mut infos = Vec::with_capacity(built.len());
-        for (i, layer) in built.iter().enumerate() {
-            let mut store_paths = layers.get(i).cloned().unwrap_or_default();
+        for (layer, tree) in built.iter().zip(layers) {
+            let mut store_paths = tree.store_paths().to_vec();
             store_paths.sort();
             infos.push(LayerInfo {
                 digest: layer.digest.clone(),
@@ -228,19 +235,14 @@ pub fn write_oci_layout(
     Ok(image.info)
 }
 
-/// Checks that `layers` partition `closure` and says what each layer holds.
-fn layer_sources(
-    closure: &[StorePathEntry],
-    layers: &[Vec<String>],
-    customisation: Option<&Path>,
-) -> Result<Vec<LayerSource>> {
+/// Checks that `layers` partition `closure` and gives the tree of each layer.
+fn store_layers(closure: &[StorePathEntry], layers: &[Vec<String>]) -> Result<Vec<Tree>> {
     let by_logical: BTreeMap<&str, &StorePathEntry> =
         closure.iter().map(|e| (e.logical.as_str(), e)).collect();
     let mut placed = BTreeSet::new();
-    let mut sources = Vec::with_capacity(layers.len() + 1);
+    let mut trees = Vec::with_capacity(layers.len() + 1);
     for layer in layers {
-        let mut store_dir = None;
-        let mut paths = Vec::with_capacity(layer.len());
+        let mut tree = Tree::new();
         for logical in layer {
             let entry = by_logical
                 .get(logical.as_str())
@@ -248,32 +250,22 @@ fn layer_sources(
             if !placed.insert(logical.as_str()) {
                 return Err(ImageError::InTwoLayers(logical.clone()));
             }
-            let (dir, _) = split_store_path(logical)?;
-            if *store_dir.get_or_insert(dir) != dir {
-                return Err(ImageError::BadStorePath(logical.clone()));
-            }
-            paths.push((logical.clone(), entry.physical.clone()));
+            tree.add_store_path(logical, &entry.physical)?;
         }
-        sources.push(LayerSource::StorePaths {
-            store_dir: store_dir.unwrap_or("/nix/store").to_owned(),
-            paths,
-        });
+        trees.push(tree);
     }
     if let Some(missing) = by_logical.keys().find(|p| !placed.contains(*p)) {
         return Err(ImageError::InNoLayer((*missing).to_owned()));
     }
-    if let Some(tree) = customisation {
-        sources.push(LayerSource::Tree(tree.to_owned()));
-    }
-    Ok(sources)
+    Ok(trees)
 }
 
 /// Builds every layer, as many at a time as there are cores; the first error (in layer order)
 /// wins.
-fn build_all(sources: &[LayerSource]) -> Result<Vec<BuiltLayer>> {
+fn build_all(trees: &[Tree]) -> Result<Vec<BuiltLayer>> {
     let workers = thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(sources.len())
+        .min(trees.len())
         .max(1);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -284,8 +276,8 @@ fn build_all(sources: &[LayerSource]) -> Result<Vec<BuiltLayer>> {
                     let mut done = Vec::new();
                     while !failed.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(source) = sources.get(i) else { break };
-                        let result = build_layer(source);
+                        let Some(tree) = trees.get(i) else { break };
+                        let result = build_layer(tree);
                         if result.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }

@@ -1,5 +1,5 @@
-//! One layer: a deterministic tar of store paths or of a customisation tree, gzip-compressed and
-//! hashed in one pass into an anonymous temporary file.
+//! One layer: a deterministic tar of a [`Tree`] (store paths, a customisation tree, or both),
+//! gzip-compressed and hashed in one pass into an anonymous temporary file.
 //!
 //! The tar is GNU-format (what the `tar` crate writes long names with: a `././@LongLink` entry
 //! whose own header is fixed), and every header field is set here, never read from the file
@@ -7,11 +7,11 @@
 //!
 //! - entries in depth-first order, the children of a directory sorted by the bytes of their name;
 //! - names relative (`nix/store/<hash>-x/bin/sh`), directories with a trailing `/`;
-//! - a store-path layer starts with the directories of the store directory (`nix/`,
-//!   `nix/store/`, mode 0555), as Docker's own tools expect a layer's parents first;
+//! - a store path comes after the directories of the store directory (`nix/`, `nix/store/`,
+//!   mode 0555), as Docker's own tools expect a layer's parents first;
 //! - modification time [`LAYER_MTIME`] for every entry; uid and gid 0 and empty user and group
-//!   names; permission bits kept (0444/0555 in a store, whatever the customisation tree was
-//!   given; a caller that makes one from a sandboxed builder gets a fixed umask), symbolic links
+//!   names; permission bits as the tree gives them (0444/0555 in a store, 0755 for the folders
+//!   of links to the contents, what a build made for a tree copied over them), symbolic links
 //!   0777;
 //! - symbolic links stay links; hard links are written as separate regular files, so a layer
 //!   does not depend on how a store was deduplicated; other file types are an error.
@@ -19,15 +19,18 @@
 //! The gzip stream has no file name, modification time 0, the "unknown" OS byte (255) and a fixed
 //! level, so it depends only on the tar and on the locked version of the compressor.
 
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cairn_store::{HashAlgo, Hasher};
 use flate2::{Compression, GzBuilder};
 
+use crate::tree::{Node, Tree, sorted_children};
 use crate::{Digest, ImageError, Result, read_error};
 
 /// The modification time of every entry of every layer: 1 (1970-01-01T00:00:01Z), as store
@@ -40,18 +43,6 @@ pub const LAYER_MTIME: u64 = 1;
 /// hashing and writing the bytes.
 const GZIP_LEVEL: u32 = 1;
 
-/// What a layer holds.
-#[derive(Debug, Clone)]
-pub(crate) enum LayerSource {
-    /// Store paths, `(logical, physical)`, all in the store directory `store_dir`.
-    StorePaths {
-        store_dir: String,
-        paths: Vec<(String, PathBuf)>,
-    },
-    /// A directory whose contents become the image's `/`.
-    Tree(PathBuf),
-}
-
 /// A written layer: its compressed blob, rewound, and what identifies it.
 #[derive(Debug)]
 pub(crate) struct BuiltLayer {
@@ -61,8 +52,8 @@ pub(crate) struct BuiltLayer {
     pub(crate) diff_id: Digest,
 }
 
-/// Writes `source` as a compressed layer into an anonymous temporary file.
-pub(crate) fn build_layer(source: &LayerSource) -> Result<BuiltLayer> {
+/// Writes `tree` as a compressed layer into an anonymous temporary file.
+pub(crate) fn build_layer(tree: &Tree) -> Result<BuiltLayer> {
     let file = tempfile::tempfile().map_err(ImageError::Output)?;
     let compressed = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
     let gzip = GzBuilder::new()
@@ -70,7 +61,7 @@ pub(crate) fn build_layer(source: &LayerSource) -> Result<BuiltLayer> {
         .operating_system(255)
         .write(compressed, Compression::new(GZIP_LEVEL));
     let mut tar = tar::Builder::new(HashingWriter::new(gzip));
-    write_layer_tar(&mut tar, source)?;
+    append_children(&mut tar, Path::new(""), &tree.root)?;
     let uncompressed = tar.into_inner().map_err(ImageError::Output)?;
     let (gzip, diff_id, _) = uncompressed.finish();
     let compressed = gzip.finish().map_err(ImageError::Output)?;
@@ -87,50 +78,25 @@ pub(crate) fn build_layer(source: &LayerSource) -> Result<BuiltLayer> {
     })
 }
 
-/// Writes the tar entries of `source` (not the end-of-archive blocks).
-pub(crate) fn write_layer_tar<W: Write>(
+/// Appends the nodes of `children` under `prefix`, in the order of their names.
+fn append_children<W: Write>(
     tar: &mut tar::Builder<W>,
-    source: &LayerSource,
+    prefix: &Path,
+    children: &BTreeMap<Vec<u8>, Node>,
 ) -> Result<()> {
-    match source {
-        LayerSource::StorePaths { store_dir, paths } => {
-            let mut name = PathBuf::new();
-            for component in store_dir.split('/').filter(|c| !c.is_empty()) {
-                name.push(component);
-                append_directory(tar, &name, 0o555)?;
+    for (name, node) in children {
+        let name = prefix.join(OsStr::from_bytes(name));
+        match node {
+            Node::Directory { mode, children } => {
+                append_directory(tar, &name, *mode)?;
+                append_children(tar, &name, children)?;
             }
-            let mut paths: Vec<&(String, PathBuf)> = paths.iter().collect();
-            paths.sort_by(|a, b| a.0.cmp(&b.0));
-            for (logical, physical) in paths {
-                let relative = logical.trim_start_matches('/');
-                append_tree(tar, Path::new(relative), physical)?;
-            }
-        }
-        LayerSource::Tree(root) => {
-            let meta = fs::metadata(root).map_err(read_error(root))?;
-            if !meta.is_dir() {
-                return Err(ImageError::Read {
-                    path: root.clone(),
-                    source: io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
-                });
-            }
-            for (child_name, child) in sorted_children(root)? {
-                append_tree(tar, Path::new(&child_name), &child)?;
-            }
+            Node::Symlink(target) => append_symlink(tar, &name, target)?,
+            Node::File { mode, source } => append_regular(tar, &name, source, *mode)?,
+            Node::Disk(physical) => append_tree(tar, &name, physical)?,
         }
     }
     Ok(())
-}
-
-/// The entries of directory `dir`, sorted by the bytes of their names.
-fn sorted_children(dir: &Path) -> Result<Vec<(std::ffi::OsString, PathBuf)>> {
-    let mut children = Vec::new();
-    for entry in fs::read_dir(dir).map_err(read_error(dir))? {
-        let entry = entry.map_err(read_error(dir))?;
-        children.push((entry.file_name(), entry.path()));
-    }
-    children.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Ok(children)
 }
 
 /// Appends `physical` (not following it if it is a symbolic link) as `name`, and everything below
@@ -142,36 +108,58 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, name: &Path, physical: &Path
     if kind.is_dir() {
         append_directory(tar, name, mode)?;
         for (child_name, child) in sorted_children(physical)? {
-            append_tree(tar, &name.join(child_name), &child)?;
+            append_tree(tar, &name.join(OsStr::from_bytes(&child_name)), &child)?;
         }
     } else if kind.is_symlink() {
         let target = fs::read_link(physical).map_err(read_error(physical))?;
-        let mut header = header(tar::EntryType::Symlink, 0o777, 0);
-        tar.append_link(&mut header, name, &target)
-            .map_err(ImageError::Output)?;
+        append_symlink(tar, name, &target)?;
     } else if kind.is_file() {
-        let size = meta.size();
-        let file = File::open(physical).map_err(read_error(physical))?;
-        let mut contents = TrackedRead {
-            inner: file.take(size),
-            failed: false,
-        };
-        let mut header = header(tar::EntryType::Regular, mode, size);
-        tar.append_data(&mut header, name, &mut contents)
-            .map_err(|source| match contents.failed {
-                true => ImageError::Read {
-                    path: physical.to_owned(),
-                    source,
-                },
-                false => ImageError::Output(source),
-            })?;
-        if contents.inner.limit() != 0 {
-            return Err(ImageError::Changed {
-                path: physical.to_owned(),
-            });
-        }
+        append_regular(tar, name, physical, mode)?;
     } else {
         return Err(ImageError::UnsupportedFileType {
+            path: physical.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn append_symlink<W: Write>(tar: &mut tar::Builder<W>, name: &Path, target: &Path) -> Result<()> {
+    let mut header = header(tar::EntryType::Symlink, 0o777, 0);
+    tar.append_link(&mut header, name, target)
+        .map_err(ImageError::Output)
+}
+
+/// Appends the regular file at `physical` as `name` with the permission bits `mode`; a file
+/// that is not regular, or that changes size while it is read, is an error.
+fn append_regular<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &Path,
+    physical: &Path,
+    mode: u32,
+) -> Result<()> {
+    let file = File::open(physical).map_err(read_error(physical))?;
+    let meta = file.metadata().map_err(read_error(physical))?;
+    if !meta.is_file() {
+        return Err(ImageError::UnsupportedFileType {
+            path: physical.to_owned(),
+        });
+    }
+    let size = meta.size();
+    let mut contents = TrackedRead {
+        inner: file.take(size),
+        failed: false,
+    };
+    let mut header = header(tar::EntryType::Regular, mode, size);
+    tar.append_data(&mut header, name, &mut contents)
+        .map_err(|source| match contents.failed {
+            true => ImageError::Read {
+                path: physical.to_owned(),
+                source,
+            },
+            false => ImageError::Output(source),
+        })?;
+    if contents.inner.limit() != 0 {
+        return Err(ImageError::Changed {
             path: physical.to_owned(),
         });
     }

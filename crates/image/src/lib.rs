@@ -6,8 +6,12 @@
 //!
 //! - [`closure_entries`] reads a closure and its references out of a [`LocalStore`];
 //! - [`plan_layers`] (module `layering`) groups its store paths into layers by popularity;
-//! - [`Image::build`] writes every layer as a tar (module `layer`), compresses and hashes it, in
-//!   parallel, and derives the image configuration (module `config`);
+//! - a [`Tree`] (module `tree`) is what one layer holds: store paths, and the customisation
+//!   (the contents linked, a tree made by a build copied over them);
+//! - an [`ImageDescription`] (module `description`) is an image by its store paths, as JSON: what
+//!   `dockerTools.streamLayeredImage` stores, and what images are written from;
+//! - [`Image::build`] and [`Image::from_layers`] write every layer as a tar (module `layer`),
+//!   compress and hash it, in parallel, and derive the image configuration (module `config`);
 //! - [`Image::write_docker_archive`] and [`Image::write_oci_layout`] (module `format`) put the
 //!   same blobs and configuration into a `docker load` archive or an OCI image layout.
 //!
@@ -17,9 +21,11 @@
 //! files for the compressed layers).
 
 mod config;
+mod description;
 mod format;
 mod layer;
 mod layering;
+mod tree;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -27,9 +33,11 @@ use std::path::{Path, PathBuf};
 use cairn_store::{LocalStore, StoreError, StorePath};
 
 pub use crate::config::{ImageConfig, ImageSpec};
+pub use crate::description::{DescribedLayer, ImageDescription};
 pub use crate::format::{Image, write_docker_archive, write_oci_layout};
 pub use crate::layer::LAYER_MTIME;
 pub use crate::layering::plan_layers;
+pub use crate::tree::Tree;
 
 /// One store path of the image's closure: where it is in the image (`logical`, an absolute path
 /// like `/nix/store/<hash>-name`), where its files are on this machine (`physical`), and the
@@ -65,6 +73,14 @@ pub enum ImageError {
     InNoLayer(String),
     #[error("the OCI layout directory `{}` exists and is not empty", path.display())]
     NotEmpty { path: PathBuf },
+    #[error("the image configuration is not valid: {0}")]
+    Config(String),
+    #[error("not an image description: {0}")]
+    Description(String),
+    #[error("`{0}` is not valid in the store (it may have been collected)")]
+    NotValid(String),
+    #[error("`{}` is not UTF-8, which an image description cannot hold", path.display())]
+    NotUtf8 { path: PathBuf },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

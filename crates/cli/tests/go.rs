@@ -194,11 +194,20 @@ fn the_quotes_image_answers_with_a_quote() {
         "docker",
         &link,
     ));
-    let info = skopeo_json(&["inspect"], &link);
+    let manifest = ok(&Command::new("tar")
+        .arg("-xOf")
+        .arg(&link)
+        .arg("manifest.json")
+        .output()
+        .unwrap());
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     assert_eq!(
-        info["RepoTags"],
+        manifest[0]["RepoTags"],
         serde_json::json!(["registry.fly.io/douglas-adams-quotes:latest"])
     );
+    let info = skopeo_json(&["inspect"], &link);
+    // The program and the CA bundle, each in a layer of its own, and the customisation layer.
+    assert_eq!(info["Layers"].as_array().unwrap().len(), 3, "{info}");
     let env = info["Env"].as_array().unwrap();
     assert!(
         env.contains(&serde_json::json!(

@@ -1,9 +1,10 @@
 # Overridable package functions: `makeOverridable` gives a function's result an `override`
 # that calls it again with changed arguments, and `callPackageWith` fills a function's
-# arguments from a set of packages.
+# arguments from a set of packages.  `extendDerivation` adds attributes to a derivation and to
+# each of its outputs, and `overrideDerivation` makes a derivation again from changed attributes.
 #
-# Derivation-specific overriding (`overrideAttrs`) is only forwarded, not implemented here;
-# it belongs to `stdenv.mkDerivation`.
+# `overrideAttrs`, which changes the arguments of `stdenv.mkDerivation`, is only forwarded here;
+# it belongs to `mkDerivation`.
 { lib }:
 rec {
   # `f` (a function of an argument set) made overridable: its result, when a set or a function,
@@ -23,6 +24,7 @@ rec {
           result
           // {
             inherit override;
+            overrideDerivation = fdrv: overrideResult (x: overrideDerivation x fdrv);
           }
           // lib.options.optionalAttrs (result ? overrideAttrs) {
             overrideAttrs = fdrv: overrideResult (x: x.overrideAttrs fdrv);
@@ -47,4 +49,49 @@ rec {
       allArgs = builtins.intersectAttrs fargs autoArgs // args;
     in
     makeOverridable f allArgs;
+
+  # `drv` with the attributes `passthru` added, on the derivation and on each of its outputs
+  # (`drv.out`, `drv.dev`, ...), which all see the others; `condition` must hold for the
+  # paths to be read.
+  extendDerivation =
+    condition: passthru: drv:
+    let
+      outputs = drv.outputs or [ "out" ];
+      common = drv // builtins.listToAttrs outputList // { all = map (o: o.value) outputList; } // passthru;
+      outputList = map (outputName: {
+        name = outputName;
+        value =
+          common
+          // {
+            inherit (drv.${outputName}) type outputName;
+            outputSpecified = true;
+            drvPath = assert condition; drv.${outputName}.drvPath;
+            outPath = assert condition; drv.${outputName}.outPath;
+          }
+          // lib.options.optionalAttrs (passthru ? overrideAttrs) {
+            overrideAttrs = f: (passthru.overrideAttrs f).${outputName};
+          };
+      }) outputs;
+    in
+    common
+    // {
+      drvPath = assert condition; drv.drvPath;
+      outPath = assert condition; drv.outPath;
+    };
+
+  # The derivation made from the attributes of `drv` (`drvAttrs`) and those `f drv` returns,
+  # which win; `meta` and `passthru` are kept.  It works below `stdenv.mkDerivation`: prefer
+  # `overrideAttrs`, which changes `mkDerivation`'s arguments.
+  overrideDerivation =
+    drv: f:
+    let
+      newDrv = derivation (drv.drvAttrs // f drv);
+    in
+    extendDerivation true (
+      {
+        meta = drv.meta or { };
+        passthru = drv.passthru or { };
+      }
+      // drv.passthru or { }
+    ) newDrv;
 }

@@ -15,6 +15,12 @@ let
     name = "pkg-1.0";
     outPath = "/store/pkg";
   } // outputs;
+  # A derivation that the evaluator computes the paths of; nothing builds it.
+  realDrv = attrs: derivation ({
+    name = "pkg";
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+  } // attrs);
 in
 [
   # trivial
@@ -621,6 +627,16 @@ in
   { name = "callPackageWith-override"; expr = ((lib.callPackageWith { a = 1; b = 2; } ({ a, b }: { sum = a + b; }) { }).override { a = 7; }).sum; expected = 9; }
   { name = "callPackageWith-only-named"; expr = lib.callPackageWith { a = 1; extra = 2; } (args@{ a, ... }: lib.attrNames args) { }; expected = [ "a" ]; }
   { name = "callPackageWith-file"; expr = (lib.callPackageWith { a = 4; } ./callpackage-fixture.nix { }).twice; expected = 8; }
+  { name = "makeOverridable-overrideDerivation"; expr = ((lib.makeOverridable ({ n }: realDrv { name = n; }) { n = "a"; }).overrideDerivation (old: { name = old.name + "-b"; })).name; expected = "a-b"; }
+  { name = "makeOverridable-overrideDerivation-keeps-override"; expr = (((lib.makeOverridable ({ n }: realDrv { name = n; }) { n = "a"; }).overrideDerivation (old: { name = old.name + "-b"; })).override { n = "c"; }).name; expected = "c-b"; }
+  { name = "extendDerivation-top"; expr = (lib.extendDerivation true { extra = 1; } (realDrv { outputs = [ "out" "dev" ]; })).extra; expected = 1; }
+  { name = "extendDerivation-outputs"; expr = let e = lib.extendDerivation true { extra = 1; } (realDrv { outputs = [ "out" "dev" ]; }); in [ e.dev.extra e.out.extra e.dev.outputName e.dev.outputSpecified ]; expected = [ 1 1 "dev" true ]; }
+  { name = "extendDerivation-paths"; expr = let d = realDrv { outputs = [ "out" "dev" ]; }; e = lib.extendDerivation true { } d; in [ (e.outPath == d.outPath) (e.dev.outPath == d.dev.outPath) (e.drvPath == d.drvPath) (map (o: o.outPath) e.all == [ d.out.outPath d.dev.outPath ]) ]; expected = [ true true true true ]; }
+  { name = "extendDerivation-condition"; expr = (lib.extendDerivation false { } (realDrv { })).outPath; throws = true; }
+  { name = "extendDerivation-condition-lazy"; expr = (lib.extendDerivation false { extra = 1; } (realDrv { })).extra; expected = 1; }
+  { name = "overrideDerivation-name"; expr = (lib.overrideDerivation (realDrv { }) (old: { name = "${old.name}-2"; })).name; expected = "pkg-2"; }
+  { name = "overrideDerivation-new-path"; expr = let d = realDrv { }; in (lib.overrideDerivation d (old: { extra = "1"; })).outPath != d.outPath; expected = true; }
+  { name = "overrideDerivation-passthru"; expr = (lib.overrideDerivation (lib.extendDerivation true { passthru.p = 1; } (realDrv { })) (old: { })).p; expected = 1; }
 
   # versions
   { name = "splitVersion"; expr = lib.versions.splitVersion "1.2.3"; expected = [ "1" "2" "3" ]; }

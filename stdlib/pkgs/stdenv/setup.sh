@@ -156,6 +156,126 @@ done
 export PATH="$_inputsPath"
 
 # ---------------------------------------------------------------------------------------------
+# Substitution
+
+# `substitute IN OUT ARGS...` writes IN to OUT with the replacements ARGS, made in order, each
+# of a plain string (not a pattern), wherever it occurs:
+#   --replace-fail FROM TO   fails the build when FROM is not found;
+#   --replace-warn FROM TO   says so, and goes on;
+#   --replace-quiet FROM TO  and the older --replace FROM TO go on silently;
+#   --subst-var NAME         replaces `@NAME@` with the value of the variable NAME, which must be set;
+#   --subst-var-by NAME TO   replaces `@NAME@` with TO.
+# Files holding NUL bytes are not supported.
+substitute() {
+    _substIn=$1
+    _substOut=$2
+    shift 2
+    if [ ! -f "$_substIn" ]; then
+        echo "error: substitute(): '$_substIn' is not a file" >&2
+        exit 1
+    fi
+    # The `x` keeps the trailing newlines that `$(...)` would drop.
+    _substText=$(cat -- "$_substIn"; echo x)
+    _substText=${_substText%x}
+
+    while [ $# -gt 0 ]; do
+        _substMode=$1
+        case $_substMode in
+            --replace-fail | --replace-warn | --replace-quiet | --replace)
+                _substNeed=3
+                ;;
+            --subst-var)
+                _substNeed=2
+                ;;
+            --subst-var-by)
+                _substNeed=3
+                ;;
+            *)
+                echo "error: substitute(): unknown argument '$_substMode'" >&2
+                exit 1
+                ;;
+        esac
+        if [ $# -lt "$_substNeed" ]; then
+            echo "error: substitute(): '$_substMode' needs $((_substNeed - 1)) arguments" >&2
+            exit 1
+        fi
+        case $_substMode in
+            --subst-var)
+                case $2 in
+                    '' | [0-9]* | *[!A-Za-z0-9_]*)
+                        echo "error: substitute(): '$2' is not a variable name" >&2
+                        exit 1
+                        ;;
+                esac
+                if eval "[ -z \"\${$2+set}\" ]"; then
+                    echo "error: substitute(): --subst-var: the variable '$2' is not set" >&2
+                    exit 1
+                fi
+                _substFrom="@$2@"
+                eval "_substTo=\$$2"
+                ;;
+            --subst-var-by)
+                _substFrom="@$2@"
+                _substTo=$3
+                ;;
+            *)
+                _substFrom=$2
+                _substTo=$3
+                ;;
+        esac
+        shift "$_substNeed"
+
+        if [ -z "$_substFrom" ]; then
+            echo "error: substitute(): the string to replace is empty" >&2
+            exit 1
+        fi
+        _substRest=$_substText
+        _substText=
+        _substFound=
+        while :; do
+            case $_substRest in
+                *"$_substFrom"*) ;;
+                *) break ;;
+            esac
+            _substText="$_substText${_substRest%%"$_substFrom"*}$_substTo"
+            _substRest=${_substRest#*"$_substFrom"}
+            _substFound=1
+        done
+        _substText="$_substText$_substRest"
+
+        if [ -z "$_substFound" ]; then
+            case $_substMode in
+                --replace-fail)
+                    echo "error: substitute(): '$_substFrom' was not found in '$_substIn'" >&2
+                    exit 1
+                    ;;
+                --replace-warn)
+                    echo "warning: substitute(): '$_substFrom' was not found in '$_substIn'" >&2
+                    ;;
+            esac
+        fi
+    done
+
+    printf '%s' "$_substText" >"$_substOut"
+}
+
+# `substituteInPlace FILE... ARGS...`: `substitute` of each FILE onto itself; the files are
+# the arguments before the first one that starts with `--`.
+substituteInPlace() {
+    _substFiles=
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --*) break ;;
+        esac
+        _substFiles="$_substFiles $1"
+        shift
+    done
+    for _substFile in $_substFiles; do
+        substitute "$_substFile" "$_substFile" "$@"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
 # Phases
 
 # Runs the phase NAME: the commands of the variable NAME if it is set, else the function NAME.

@@ -11,6 +11,11 @@ command -v nix-instantiate >/dev/null 2>&1 || need_pkgs+=(nix-bin)
 # The judges of images.
 command -v skopeo >/dev/null 2>&1 || need_pkgs+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need_pkgs+=(umoci)
+# The archives and the Makefile project that the stdenv's tests build.
+command -v bzip2 >/dev/null 2>&1 || need_pkgs+=(bzip2)
+command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
+command -v zip >/dev/null 2>&1 || need_pkgs+=(zip)
+[ -x /usr/bin/make ] || need_pkgs+=(make)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -30,7 +35,11 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
-# The standard library's cases, with the oracle and with the binary `cargo test` just built;
-# the second run also compares every printed value with the oracle's.
-stdlib/tests/run.sh nix-instantiate --eval --strict
-REFERENCE="nix-instantiate --eval --strict" stdlib/tests/run.sh "${CARGO_TARGET_DIR:-target}/debug/cairn" eval --strict
+# The standard library's cases (`lib`, and the package set's builders), with the oracle and with
+# the binary `cargo test` just built; the second run also compares every printed value with the
+# oracle's.
+for cases in lib pkgs; do
+    CASES=$cases stdlib/tests/run.sh nix-instantiate --eval --strict
+    CASES=$cases REFERENCE="nix-instantiate --eval --strict" \
+        stdlib/tests/run.sh "${CARGO_TARGET_DIR:-target}/debug/cairn" eval --strict
+done

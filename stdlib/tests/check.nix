@@ -1,12 +1,14 @@
-# Evaluates the cases of `lib.nix` and returns the names of those that fail, as a list of
-# strings (`[ ]` when all pass).  `index` selects a single case, which is how `run.sh` finds the
-# case behind an error that `tryEval` cannot catch; `lib` lets the cases run against another lib.
+# Evaluates the cases of `lib.nix` (or of another file of cases, `file`) and returns the names
+# of those that fail, as a list of strings (`[ ]` when all pass).  `index` selects a single case,
+# which is how `run.sh` finds the case behind an error that `tryEval` cannot catch; `lib` lets
+# the cases run against another lib.
 {
   lib ? import ../lib,
   index ? null,
+  file ? ./lib.nix,
 }:
 let
-  cases = import ./lib.nix { inherit lib; };
+  cases = import file { inherit lib; };
 
   passes =
     case:

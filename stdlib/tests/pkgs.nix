@@ -54,6 +54,7 @@ in
   { name = "mkDerivation-own-builder"; expr = (stdenv.mkDerivation { name = "b"; builder = "/b.sh"; }).drvAttrs.args; expected = [ "-e" "/b.sh" ]; }
   { name = "mkDerivation-defaults"; expr = { inherit (basic.drvAttrs) doCheck doInstallCheck patches configureFlags buildInputs nativeBuildInputs; }; expected = { doCheck = false; doInstallCheck = false; patches = [ ]; configureFlags = [ ]; buildInputs = [ ]; nativeBuildInputs = [ ]; }; }
   { name = "mkDerivation-inputs-flattened"; expr = (stdenv.mkDerivation { name = "i"; buildInputs = [ [ "a" ] null "b" ]; }).drvAttrs.buildInputs; expected = [ "a" "b" ]; }
+  { name = "mkDerivation-check-inputs"; expr = let d = doCheck: (stdenv.mkDerivation { name = "c"; inherit doCheck; buildInputs = [ "b" ]; nativeBuildInputs = [ "n" ]; checkInputs = [ "c" ]; nativeCheckInputs = [ "nc" ]; installCheckInputs = [ "ic" ]; }).drvAttrs; in [ (d true).buildInputs (d true).nativeBuildInputs (d false).buildInputs ((d true) ? checkInputs) ]; expected = [ [ "b" "c" ] [ "n" "nc" ] [ "b" ] false ]; }
   { name = "mkDerivation-parallel"; expr = let d = stdenv.mkDerivation { name = "p"; enableParallelBuilding = true; }; in [ d.drvAttrs.enableParallelChecking d.drvAttrs.enableParallelInstalling (basic.drvAttrs ? enableParallelBuilding) ]; expected = [ true true false ]; }
 
   # mkDerivation: overriding

@@ -11,12 +11,17 @@
 # `meta` checks (licenses, platforms, broken) and `__structuredAttrs` are not here.
 { lib, stdenv }:
 let
-  # The attributes of the package that are not the derivation's.
+  # The attributes of the package that are not the derivation's: those of the package only, and
+  # the inputs of the checks, which join the build inputs when the checks run.
   packageAttrs = [
     "meta"
     "passthru"
     "pos"
     "env"
+    "checkInputs"
+    "nativeCheckInputs"
+    "installCheckInputs"
+    "nativeInstallCheckInputs"
   ];
 
   # The build inputs of attribute `name`, nested lists flattened and nulls dropped.
@@ -62,6 +67,9 @@ let
       envIsExported = builtins.isAttrs env && !lib.isDerivation env;
 
       enableParallelBuilding = attrs.enableParallelBuilding or false;
+      doCheck = attrs.doCheck or false;
+      doInstallCheck = attrs.doInstallCheck or false;
+      inputsIf = cond: name: lib.optionals cond (inputs attrs name);
 
       derivationAttrs =
         removeAttrs attrs packageAttrs
@@ -75,15 +83,20 @@ let
             (attrs.builder or ./default-builder.sh)
           ];
           __ignoreNulls = true;
-          nativeBuildInputs = inputs attrs "nativeBuildInputs";
-          buildInputs = inputs attrs "buildInputs";
+          nativeBuildInputs =
+            inputs attrs "nativeBuildInputs"
+            ++ inputsIf doCheck "nativeCheckInputs"
+            ++ inputsIf doInstallCheck "nativeInstallCheckInputs";
+          buildInputs =
+            inputs attrs "buildInputs"
+            ++ inputsIf doCheck "checkInputs"
+            ++ inputsIf doInstallCheck "installCheckInputs";
           propagatedNativeBuildInputs = inputs attrs "propagatedNativeBuildInputs";
           propagatedBuildInputs = inputs attrs "propagatedBuildInputs";
           outputs = attrs.outputs or [ "out" ];
           patches = attrs.patches or [ ];
           configureFlags = attrs.configureFlags or [ ];
-          doCheck = attrs.doCheck or false;
-          doInstallCheck = attrs.doInstallCheck or false;
+          inherit doCheck doInstallCheck;
           strictDeps = attrs.strictDeps or false;
         }
         // lib.optionalAttrs enableParallelBuilding {

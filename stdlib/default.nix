@@ -36,6 +36,7 @@ let
     inherit (self.trivialBuilders)
       runCommand
       runCommandLocal
+      runCommandWith
       writeText
       writeTextFile
       writeTextDir
@@ -45,6 +46,7 @@ let
       writeShellScriptBin
       symlinkJoin
       linkFarm
+      linkFarmFromDrvs
       ;
 
     buildGoModule = self.callPackage ./pkgs/go/build-go-module.nix { };

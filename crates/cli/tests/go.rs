@@ -168,7 +168,12 @@ fn serve(image: &Path, rootfs: &Path) -> Option<(String, String)> {
     std::thread::sleep(Duration::from_millis(200));
     if let Ok(Some(_)) = child.try_wait() {
         let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
         if err.contains("unshare") {
             eprintln!("\n*** SKIPPED: user namespaces are not available to run the image ***\n");
             return None;
@@ -343,7 +348,9 @@ fn vendor_hash_downloads_modules_through_the_proxy() {
 
     let proxy = greeter(&dir, &format!("{got:?}"));
     ok(&build_greeter(&store, &dir, &proxy));
-    let run = Command::new(dir.join("result/bin/greeter")).output().unwrap();
+    let run = Command::new(dir.join("result/bin/greeter"))
+        .output()
+        .unwrap();
     assert_eq!(ok(&run), "Hello, cairn! 1.2.3\n");
 
     // The modules are in the store: without the proxy the build is the same, offline.
@@ -360,7 +367,11 @@ fn a_reference_to_the_go_toolchain_fails_the_build() {
     let store = tmp.path().join("store");
     let dir = tmp.path().join("toolchain");
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("src/go.mod"), "module example.org/where\n\ngo 1.22\n").unwrap();
+    std::fs::write(
+        dir.join("src/go.mod"),
+        "module example.org/where\n\ngo 1.22\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("src/main.go"),
         "package main\n\nvar goroot string\n\nfunc main() { println(goroot) }\n",
@@ -418,10 +429,16 @@ fn host_tool_pins_are_checked() {
     let out = eval(&store, &expr, &[]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("host tool 'busybox' does not match its pin"), "{err}");
+    assert!(
+        err.contains("host tool 'busybox' does not match its pin"),
+        "{err}"
+    );
     assert!(err.contains("sha256-AAAAAAAAAAAA"), "{err}");
     assert!(
-        err.contains(&format!("cairn host-tools pin --file {} busybox", pins.display())),
+        err.contains(&format!(
+            "cairn host-tools pin --file {} busybox",
+            pins.display()
+        )),
         "{err}"
     );
 
@@ -433,8 +450,16 @@ fn host_tool_pins_are_checked() {
         .output()
         .unwrap());
     let path = ok(&eval(&store, &expr, &[]));
-    assert!(path.ends_with("-busybox-1.35.0") || path.contains("-busybox-"), "{path}");
-    assert!(store.join(path.trim_start_matches('/')).join("bin/sh").exists());
+    assert!(
+        path.ends_with("-busybox-1.35.0") || path.contains("-busybox-"),
+        "{path}"
+    );
+    assert!(
+        store
+            .join(path.trim_start_matches('/'))
+            .join("bin/sh")
+            .exists()
+    );
 
     let out = eval(
         &store,
@@ -442,7 +467,10 @@ fn host_tool_pins_are_checked() {
         &[("CAIRN_GO", "/nonexistent/go")],
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("host tool 'go'"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("host tool 'go'"),
+        "{err}"
+    );
 
     let fake = tmp.path().join("fakego");
     std::fs::create_dir_all(fake.join("bin")).unwrap();

@@ -147,12 +147,16 @@ pub(crate) fn evaluator(
         }
     }
     // `<cairn>`: the bundled standard library, unless `-I` or `NIX_PATH` name another.
-    match crate::stdlib::dir() {
-        Ok(dir) => search_path.push(("cairn".into(), dir.to_string_lossy().into_owned())),
-        Err(e) => eprintln!("warning: the standard library is not available as <cairn>: {e}"),
-    }
+    let bundled_search_path = match crate::stdlib::dir() {
+        Ok(dir) => vec![("cairn".into(), dir.to_string_lossy().into_owned())],
+        Err(e) => {
+            eprintln!("warning: the standard library is not available as <cairn>: {e}");
+            Vec::new()
+        }
+    };
     let options = Options {
         search_path,
+        bundled_search_path,
         pure: input.pure_eval,
         max_depth: crate::MAX_EVAL_DEPTH,
         ..Options::default()

@@ -50,6 +50,9 @@ pub struct Options {
     /// `-I` entries and `NIX_PATH`, in lookup order: `(prefix, path)`; an empty prefix matches
     /// any name.
     pub search_path: Vec<(String, String)>,
+    /// Entries searched after `search_path` that are not part of `builtins.nixPath`: what
+    /// the embedder bundles (cairn's standard library, `<cairn>`).
+    pub bundled_search_path: Vec<(String, String)>,
     /// The deepest nesting of calls and forced thunks before evaluation stops with a stack
     /// overflow error. The caller must run the evaluator on a stack that can hold it.
     pub max_depth: usize,
@@ -63,6 +66,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             search_path: Vec::new(),
+            bundled_search_path: Vec::new(),
             max_depth: 10_000,
             system: "x86_64-linux".into(),
             pure: false,

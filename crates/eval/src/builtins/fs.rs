@@ -82,6 +82,28 @@ pub(super) fn to_path(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result
     Ok(Value::string_with_context(canon_path(&s), ctx))
 }
 
+/// `name` in the search path entry `prefix=path`, if it is there.
+fn search_entry(ev: &Evaluator, prefix: &str, path: &str, name: &str) -> Option<Value> {
+    let suffix = if prefix.is_empty() {
+        format!("/{name}")
+    } else {
+        let s = prefix.len();
+        if !name.starts_with(prefix) || (name.len() > s && name.as_bytes()[s] != b'/') {
+            return None;
+        }
+        if name.len() == s {
+            String::new()
+        } else {
+            format!("/{}", &name[s + 1..])
+        }
+    };
+    let candidate = format!("{path}{suffix}");
+    ev.io
+        .file_type(&candidate)
+        .is_ok()
+        .then(|| Value::path(canon_path(&candidate)))
+}
+
 pub(super) fn find_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Result<Value> {
     let search = ev.force_list(&args[0])?;
     let name = ev.force_string(&args[1])?;
@@ -105,22 +127,14 @@ pub(super) fn find_file(ev: &mut Evaluator, args: &mut [Value], _: Span) -> Resu
             return Err(EvalError::other("attribute 'path' missing"));
         };
         let (path, _) = ev.coerce_to_string(&path, Coerce::Interpolation, false)?;
-        let suffix = if prefix.is_empty() {
-            format!("/{name}")
-        } else {
-            let s = prefix.len();
-            if !name.starts_with(&prefix) || (name.len() > s && name.as_bytes()[s] != b'/') {
-                continue;
-            }
-            if name.len() == s {
-                String::new()
-            } else {
-                format!("/{}", &name[s + 1..])
-            }
-        };
-        let candidate = format!("{path}{suffix}");
-        if ev.io.file_type(&candidate).is_ok() {
-            return Ok(Value::path(canon_path(&candidate)));
+        if let Some(found) = search_entry(ev, &prefix, &path, name) {
+            return Ok(found);
+        }
+    }
+    // The entries the embedder bundles (cairn's standard library), after the user's.
+    for (prefix, path) in ev.options.bundled_search_path.clone() {
+        if let Some(found) = search_entry(ev, &prefix, &path, name) {
+            return Ok(found);
         }
     }
     if let Some(rest) = name.strip_prefix("nix/") {

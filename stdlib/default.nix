@@ -8,6 +8,8 @@
 {
   system ? "x86_64-linux",
   hostTools ? null,
+  # The file the pins come from, named when a tool no longer matches (a flake's `flake.lock`).
+  pinFile ? if hostTools == null || builtins.isAttrs hostTools then null else toString hostTools,
   overlays ? [ ],
 }:
 let
@@ -19,7 +21,6 @@ let
       hostTools
     else
       (builtins.fromJSON (builtins.readFile hostTools)).tools or { };
-  pinFile = if hostTools == null || builtins.isAttrs hostTools then null else toString hostTools;
 
   base = self: {
     inherit lib system;

@@ -76,6 +76,25 @@ pub(crate) struct InputArgs {
     /// `<...>` lookups are errors.
     #[arg(long)]
     pure_eval: bool,
+
+    /// Evaluate a flake impurely: with `getEnv`, `currentTime` and `<...>` lookups.
+    #[arg(long)]
+    impure: bool,
+}
+
+impl InputArgs {
+    /// The installable the file argument names (`.#docker`, `git+file:///r?rev=SHA#x`, or a
+    /// folder with a `flake.nix` and no `default.nix`), if it names one.
+    pub(crate) fn installable(&self) -> Option<String> {
+        let file = self.file.as_ref()?;
+        let text = file.to_str()?;
+        if cairn_flake::looks_like_installable(text) {
+            return Some(text.to_string());
+        }
+        let dir = crate::flake::folder_flake(file)?;
+        let abs = std::path::absolute(dir).ok()?;
+        Some(abs.to_string_lossy().into_owned())
+    }
 }
 
 /// Frames of the trace shown without `--show-trace`.
@@ -89,13 +108,24 @@ pub(crate) fn run(
     let _ = (args.strict, args.eval);
     // Evaluation computes store paths without writing; with an existing store, paths inside
     // it are read from it.
-    let io = match global.existing_store()? {
-        Some(store) => cairn_glue::StoreIo::reading(store),
-        None => cairn_glue::StoreIo::with_store_dir(&global.store_dir()),
+    // A flake's sources are copied to the store first, as Nix does.
+    let flake_store = match args.input.installable() {
+        Some(_) => Some(global.open_store()?),
+        None => None,
+    };
+    let io = match (&flake_store, global.existing_store()?) {
+        (Some(store), _) => cairn_glue::StoreIo::writing(store.clone()),
+        (None, Some(store)) => cairn_glue::StoreIo::reading(store),
+        (None, None) => cairn_glue::StoreIo::with_store_dir(&global.store_dir()),
     };
     io.set_fetcher(fetcher());
-    let (mut ev, cwd) = evaluator(&args.input, io)?;
-    let result = evaluate(&mut ev, &args, &cwd);
+    let (mut ev, cwd) = evaluator(&args.input, io.clone())?;
+    let result = evaluate(
+        &mut ev,
+        &args,
+        &cwd,
+        flake_store.as_deref().map(|s| (s, &io)),
+    );
     let outcome = match result {
         Ok(text) => {
             let mut stdout = std::io::stdout().lock();
@@ -137,8 +167,25 @@ pub(crate) fn evaluator(
     io: cairn_glue::StoreIo,
 ) -> anyhow::Result<(Evaluator, String)> {
     let cwd = std::env::current_dir()?;
+    let pure = input.pure_eval || (input.installable().is_some() && !input.impure);
+    let ev = new_evaluator(io, &input.include, pure)?;
+    Ok((ev, cwd.to_string_lossy().into_owned()))
+}
+
+/// An evaluator with the search path of `NIX_PATH` and the standard library, for commands
+/// without `-I` (the flake commands).
+pub(crate) fn plain_evaluator(io: cairn_glue::StoreIo, pure: bool) -> anyhow::Result<Evaluator> {
+    new_evaluator(io, &[], pure)
+}
+
+fn new_evaluator(
+    io: cairn_glue::StoreIo,
+    include: &[String],
+    pure: bool,
+) -> anyhow::Result<Evaluator> {
+    let cwd = std::env::current_dir()?;
     let mut search_path = Vec::new();
-    for entry in &input.include {
+    for entry in include {
         search_path.push(search_entry(entry, &cwd));
     }
     if let Ok(nix_path) = std::env::var("NIX_PATH") {
@@ -157,12 +204,11 @@ pub(crate) fn evaluator(
     let options = Options {
         search_path,
         bundled_search_path,
-        pure: input.pure_eval,
+        pure,
         max_depth: crate::MAX_EVAL_DEPTH,
         ..Options::default()
     };
-    let ev = Evaluator::new(Box::new(io), options);
-    Ok((ev, cwd.to_string_lossy().into_owned()))
+    Ok(Evaluator::new(Box::new(io), options))
 }
 
 fn search_entry(entry: &str, cwd: &Path) -> (String, String) {
@@ -184,7 +230,17 @@ pub(crate) fn selected_values(
     ev: &mut Evaluator,
     input: &InputArgs,
     cwd: &str,
-) -> Result<(Vec<Value>, Attrs), Box<EvalError>> {
+    flake: Option<(&cairn_store::LocalStore, &cairn_glue::StoreIo)>,
+) -> Result<(Vec<Value>, Attrs, Option<crate::flake::Pending>), Box<EvalError>> {
+    if let (Some(installable), Some((store, io))) = (input.installable(), flake) {
+        if !input.attr.is_empty() {
+            return Err(EvalError::other(
+                "-A cannot be used with a flake: name the attribute after '#'",
+            ));
+        }
+        let (value, pending) = crate::flake::select(ev, store, io, &installable, cwd)?;
+        return Ok((vec![value], Attrs::default(), Some(pending)));
+    }
     let root = match (&input.expr, &input.file) {
         (Some(expr), _) => ev.eval_source("«string»", expr, cwd)?,
         (None, Some(path)) if path.as_os_str() == "-" => {
@@ -238,12 +294,18 @@ pub(crate) fn selected_values(
         }
         values.push(v);
     }
-    Ok((values, auto_args))
+    Ok((values, auto_args, None))
 }
 
-fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Box<EvalError>> {
+fn evaluate(
+    ev: &mut Evaluator,
+    args: &EvalArgs,
+    cwd: &str,
+    flake: Option<(&cairn_store::LocalStore, &cairn_glue::StoreIo)>,
+) -> Result<String, Box<EvalError>> {
     let mut out = String::new();
-    for v in selected_values(ev, &args.input, cwd)?.0 {
+    let (values, _, pending) = selected_values(ev, &args.input, cwd, flake)?;
+    for v in values {
         let v = ev.force_deep(&v)?;
         if args.json {
             out.push_str(&ev.to_json_string(&v)?);
@@ -253,6 +315,9 @@ fn evaluate(ev: &mut Evaluator, args: &EvalArgs, cwd: &str) -> Result<String, Bo
             out.push_str(&cairn_eval::print::print_value(&v));
         }
         out.push('\n');
+    }
+    if let Some(pending) = pending {
+        crate::flake::finish(pending).map_err(|e| EvalError::other(e.to_string()))?;
     }
     Ok(out)
 }

@@ -71,17 +71,22 @@ pub(crate) fn instantiate(
     store.begin_batch()?;
     let io = cairn_glue::StoreIo::writing(store.clone());
     io.set_fetcher(crate::eval::fetcher());
-    let (mut ev, cwd) = evaluator(input, io)?;
-    let found = selected_values(&mut ev, input, &cwd).and_then(|(values, auto_args)| {
-        let mut found = Found {
-            auto_args,
-            ..Found::default()
-        };
-        for v in values {
-            found.derivations(&mut ev, &v)?;
-        }
-        Ok(found.lines)
-    });
+    let (mut ev, cwd) = evaluator(input, io.clone())?;
+    let found = selected_values(&mut ev, input, &cwd, Some((store, &io))).and_then(
+        |(values, auto_args, pending)| {
+            let mut found = Found {
+                auto_args,
+                ..Found::default()
+            };
+            for v in values {
+                found.derivations(&mut ev, &v)?;
+            }
+            if let Some(pending) = pending {
+                crate::flake::finish(pending).map_err(|e| EvalError::other(e.to_string()))?;
+            }
+            Ok(found.lines)
+        },
+    );
     // What was written stays, even when the evaluation failed later, as with Nix.
     store.commit_batch()?;
     let lines = match found {

@@ -9,6 +9,7 @@ mod alloc;
 mod build;
 mod diagnostics;
 mod eval;
+mod flake;
 mod hash;
 mod host_tools;
 mod image;
@@ -140,6 +141,13 @@ enum Command {
     /// giving a different result.
     #[command(subcommand, name = "host-tools")]
     HostTools(host_tools::HostToolsCommand),
+
+    /// Work with flakes: write and update flake.lock, show outputs and metadata, check.
+    ///
+    /// A flake is a folder (or a git commit) with a `flake.nix`: `inputs` to pin and
+    /// `outputs`, a function of them. `cairn build .#docker` builds its output `docker`.
+    #[command(subcommand)]
+    Flake(flake::FlakeCommand),
 }
 
 /// Options every command takes.
@@ -297,6 +305,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Image(cmd) => image::run(cmd, &cli.global),
         Command::Hash(args) => hash::run(args),
         Command::HostTools(cmd) => host_tools::run(cmd, &cli.global),
+        Command::Flake(cmd) => flake::run(cmd, &cli.global, cli.color),
     }
 }
 

@@ -127,6 +127,7 @@ pub fn import_host_tool(
         && *pin != hash
     {
         let update = match request.pin_file {
+            Some(file) if file.ends_with("flake.lock") => format!("cairn flake update {tool}"),
             Some(file) => format!("cairn host-tools pin --file {file} {tool}"),
             None => format!("cairn host-tools pin {tool}, and use the hash it prints"),
         };

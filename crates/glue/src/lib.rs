@@ -60,6 +60,8 @@ struct Inner {
     derivations: RefCell<Registry>,
     /// Downloads a URL to a file, for `builtins.fetchurl`.
     fetcher: RefCell<Option<FetcherBox>>,
+    /// The host tools imported so far, by name (what a flake's lock records).
+    host_tools: RefCell<BTreeMap<String, HostToolInfo>>,
 }
 
 /// Downloads a URL to a new file at the path given.
@@ -149,6 +151,11 @@ impl StoreIo {
             .store
             .parse(path)
             .map_err(|e| EvalError::other(e.to_string()))
+    }
+
+    /// The host tools this evaluation imported, by name.
+    pub fn host_tools_used(&self) -> BTreeMap<String, HostToolInfo> {
+        self.inner.host_tools.borrow().clone()
     }
 
     /// Keeps every derivation instantiated from now on, for `derivations`.
@@ -380,13 +387,18 @@ impl Io for StoreIo {
     /// `builtins.path` and `filterSource`: the NAR (or the file's bytes) hashed with the
     /// refused entries left out; with an expected hash, the path it gives must be the same.
     fn host_tool(&self, request: &HostToolRequest<'_>) -> Result<HostToolInfo> {
-        host_tools::import_host_tool(
+        let info = host_tools::import_host_tool(
             self.inner.local.as_deref(),
             self.inner.write,
             &self.inner.store,
             request,
         )
-        .map_err(EvalError::other)
+        .map_err(EvalError::other)?;
+        self.inner
+            .host_tools
+            .borrow_mut()
+            .insert(request.tool.to_string(), info.clone());
+        Ok(info)
     }
 
     fn import_path(&self, import: &PathImport<'_>) -> Result<String> {

@@ -23,7 +23,7 @@ fi
 . scripts/go-toolchain.sh
 
 cargo build --release --locked --bin cairn
-"${CARGO_TARGET_DIR:-target}/release/cairn" build ./examples/douglas-adams-quotes -A docker --out-link result
+"${CARGO_TARGET_DIR:-target}/release/cairn" build ./examples/douglas-adams-quotes#docker --out-link result
 echo "built: $(readlink result)"
 
 work=$(mktemp -d)

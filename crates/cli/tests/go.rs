@@ -1,4 +1,5 @@
-//! Go services to images, end to end, with the real tools: `buildGoModule` with the host's Go
+//! Go services to images, end to end, with the real tools: the examples' flakes built as
+//! `cairn build DIR#ATTR`, `buildGoModule` with the host's Go
 //! toolchain (pinned), the examples' images checked by skopeo and umoci and run from the
 //! unpacked root, builds that are the same byte for byte wherever they run, modules downloaded
 //! through a `file://` module proxy by a fixed-output derivation, and the host-tool pins.
@@ -63,12 +64,12 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Builds `attr` of the expression folder `dir` into `link`.
+/// Builds the output `attr` of the flake in `dir` (`DIR#ATTR`) into `link`.
 fn build(store: &Path, dir: &Path, attr: &str, link: &Path) -> Output {
     cairn(store)
-        .args(["build", "-q", "-A", attr, "-o"])
+        .args(["build", "-q", "-o"])
         .arg(link)
-        .arg(dir)
+        .arg(format!("{}#{attr}", dir.display()))
         .output()
         .unwrap()
 }
@@ -244,7 +245,7 @@ fn the_quotes_image_is_the_same_everywhere() {
         let out = Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "umask {umask}; exec \"$0\" build -q -A docker -o \"$1\" \"$2\""
+                "umask {umask}; exec \"$0\" build -q -o \"$1\" \"$2#docker\""
             ))
             .arg(env!("CARGO_BIN_EXE_cairn"))
             .arg(&link)

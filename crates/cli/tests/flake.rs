@@ -157,6 +157,18 @@ fn path_and_git_inputs_are_locked_and_checked() {
     write(&repo, "word.txt", "second\n");
     git(&repo, &["commit", "-q", "-am", "second"]);
 
+    let pack = tmp.path().join("pack/pkg-1.0");
+    write(&pack, "readme.txt", "packed\n");
+    let archive = tmp.path().join("pkg-1.0.tar.gz");
+    ok(&Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(tmp.path().join("pack"))
+        .arg("pkg-1.0")
+        .output()
+        .unwrap());
+
     let dir = tmp.path().join("app");
     write(
         &dir,
@@ -167,7 +179,9 @@ fn path_and_git_inputs_are_locked_and_checked() {
   inputs.data = {{ url = "path:{data}"; flake = false; }};
   inputs.old = {{ url = "git+file://{repo}?rev={first}"; flake = false; }};
   inputs.again.follows = "lib";
-  outputs = {{ self, lib, data, old, again }}: {{
+  inputs.archive = {{ url = "file://{archive}"; flake = false; }};
+  outputs = {{ self, lib, data, old, again, archive }}: {{
+    packed = builtins.readFile "${{archive}}/readme.txt";
     answer = lib.answer;
     same = again.answer;
     value = builtins.readFile "${{data}}/value.txt";
@@ -179,6 +193,7 @@ fn path_and_git_inputs_are_locked_and_checked() {
             lib = lib.display(),
             data = data.display(),
             repo = repo.display(),
+            archive = archive.display(),
         ),
     );
     assert_eq!(eval(&store, &dir, ".#answer"), "42\n");
@@ -186,6 +201,7 @@ fn path_and_git_inputs_are_locked_and_checked() {
     assert_eq!(eval(&store, &dir, ".#value"), "\"one\\n\"\n");
     assert_eq!(eval(&store, &dir, ".#word"), "\"first\\n\"\n");
     assert_eq!(eval(&store, &dir, ".#rev"), format!("\"{first}\"\n"));
+    assert_eq!(eval(&store, &dir, ".#packed"), "\"packed\\n\"\n");
     let lock: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("flake.lock")).unwrap()).unwrap();
     assert_eq!(

@@ -115,6 +115,50 @@ pub fn fetch(
                 }
             }
         }
+        FlakeRef::File { path } => {
+            let (store_path, nar_hash) = add(store, path, &mut |_| true)?;
+            Ok(plain(store_path, nar_hash, flake))
+        }
+        FlakeRef::Tarball { path } => {
+            let temp = tempfile::Builder::new()
+                .prefix("cairn-tarball-")
+                .tempdir()
+                .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
+            let unpack = if path.to_string_lossy().ends_with(".zip") {
+                Command::new("unzip")
+                    .arg("-q")
+                    .arg(path)
+                    .arg("-d")
+                    .arg(temp.path())
+                    .output()
+            } else {
+                Command::new("tar")
+                    .arg("-xf")
+                    .arg(path)
+                    .arg("-C")
+                    .arg(temp.path())
+                    .output()
+            }
+            .map_err(|e| format!("cannot unpack {}: {e}", path.display()))?;
+            if !unpack.status.success() {
+                return Err(format!(
+                    "cannot unpack {}: {}",
+                    path.display(),
+                    String::from_utf8_lossy(&unpack.stderr).trim()
+                ));
+            }
+            // An archive of one folder is that folder, as Nix unpacks it.
+            let entries: Vec<_> = std::fs::read_dir(temp.path())
+                .map_err(|e| e.to_string())?
+                .flatten()
+                .collect();
+            let root = match entries.as_slice() {
+                [one] if one.file_type().is_ok_and(|t| t.is_dir()) => one.path(),
+                _ => temp.path().to_path_buf(),
+            };
+            let (store_path, nar_hash) = add(store, &root, &mut |_| true)?;
+            Ok(plain(store_path, nar_hash, flake))
+        }
         FlakeRef::Git {
             path,
             git_ref,
@@ -171,6 +215,18 @@ pub fn fetch(
                 },
             })
         }
+    }
+}
+
+fn plain(store_path: String, nar_hash: String, flake: &FlakeRef) -> Source {
+    Source {
+        store_path,
+        nar_hash,
+        last_modified: None,
+        rev: None,
+        dirty_rev: None,
+        dir: None,
+        locked: flake.clone(),
     }
 }
 

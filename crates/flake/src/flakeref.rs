@@ -2,6 +2,8 @@
 //!
 //! - `.`, `./dir`, `/abs/dir`, `path:/abs/dir`: a folder (in a git checkout: its tracked files);
 //! - `git+file:///repo?ref=main&rev=SHA&dir=sub`: a commit of a local git repository;
+//! - `file:///x.tar.gz` (or `tarball+file://`): an archive, unpacked; `file+file://` (or
+//!   `file://` of anything else): a file;
 //! - `cairn:stdlib`: the standard library bundled into cairn.
 //!
 //! An installable is `FLAKEREF#ATTRPATH`; without `#ATTRPATH` it means `default`.
@@ -23,7 +25,16 @@ pub enum FlakeRef {
     },
     /// The standard library bundled into cairn.
     Cairn { name: String },
+    /// An archive on this machine (`file://`), unpacked.
+    Tarball { path: PathBuf },
+    /// A file on this machine (`file://`), as it is.
+    File { path: PathBuf },
 }
+
+/// The archive formats a `file://` URL is unpacked from, by its ending.
+const ARCHIVES: [&str; 7] = [
+    ".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst", ".zip",
+];
 
 impl FlakeRef {
     /// Parses `text`; relative paths are relative to `cwd`.
@@ -68,6 +79,22 @@ impl FlakeRef {
                 dir,
             });
         }
+        for (scheme, tarball) in [
+            ("tarball+file://", Some(true)),
+            ("file+file://", Some(false)),
+            ("file://", None),
+        ] {
+            if let Some(rest) = base.strip_prefix(scheme) {
+                known(&["narHash"])?;
+                let path = absolute(rest, cwd);
+                let tarball = tarball.unwrap_or_else(|| ARCHIVES.iter().any(|e| rest.ends_with(e)));
+                return Ok(if tarball {
+                    FlakeRef::Tarball { path }
+                } else {
+                    FlakeRef::File { path }
+                });
+            }
+        }
         if let Some(rest) = base.strip_prefix("path:") {
             known(&["dir", "narHash", "lastModified"])?;
             return Ok(FlakeRef::Path {
@@ -84,7 +111,8 @@ impl FlakeRef {
         }
         Err(format!(
             "cannot understand the flake reference '{text}': use a path (`.`, `./dir`, \
-             `path:/abs`), `git+file:///repo?rev=SHA`, or `cairn:stdlib`"
+             `path:/abs`), `git+file:///repo?rev=SHA`, `file:///archive.tar.gz`, or \
+             `cairn:stdlib`"
         ))
     }
 
@@ -115,6 +143,8 @@ impl FlakeRef {
                 vec![("dir", dir), ("ref", git_ref), ("rev", rev)],
             ),
             FlakeRef::Cairn { name } => format!("cairn:{name}"),
+            FlakeRef::Tarball { path } => format!("tarball+file://{}", path.display()),
+            FlakeRef::File { path } => format!("file+file://{}", path.display()),
         }
     }
 
@@ -122,7 +152,7 @@ impl FlakeRef {
     pub fn dir(&self) -> Option<&str> {
         match self {
             FlakeRef::Path { dir, .. } | FlakeRef::Git { dir, .. } => dir.as_deref(),
-            FlakeRef::Cairn { .. } => None,
+            FlakeRef::Cairn { .. } | FlakeRef::Tarball { .. } | FlakeRef::File { .. } => None,
         }
     }
 }
@@ -139,9 +169,16 @@ pub fn split_installable(text: &str) -> (&str, Option<&str>) {
 /// URL scheme.
 pub fn looks_like_installable(text: &str) -> bool {
     text.contains('#')
-        || ["path:", "git+file:", "cairn:"]
-            .iter()
-            .any(|s| text.starts_with(s))
+        || [
+            "path:",
+            "git+file:",
+            "cairn:",
+            "tarball+file:",
+            "file+file:",
+            "file:",
+        ]
+        .iter()
+        .any(|s| text.starts_with(s))
 }
 
 fn absolute(path: &str, cwd: &Path) -> PathBuf {

@@ -130,7 +130,7 @@ pub fn load(
     };
 
     let flake = ev.eval_file(&format!("{flake_dir}/flake.nix"))?;
-    let (description, inputs) = read_flake(ev, &flake)?;
+    let (description, inputs) = read_flake(ev, &flake, warn)?;
 
     let mut resolver = Resolver {
         store,
@@ -226,6 +226,7 @@ fn join(path: &str, dir: Option<&str>) -> String {
 fn read_flake(
     ev: &mut Evaluator,
     flake: &Value,
+    warn: &dyn Fn(&str),
 ) -> Result<(Option<String>, BTreeMap<String, InputSpec>), FlakeError> {
     let flake = ev.force(flake)?;
     let Value::Attrs(attrs) = &flake else {
@@ -238,7 +239,7 @@ fn read_flake(
         match attr.name.as_str() {
             "description" => description = Some(string(ev, &attr.value)?),
             "outputs" => has_outputs = true,
-            "nixConfig" => {}
+            "nixConfig" => warn("flake.nix: 'nixConfig' is ignored"),
             "inputs" => {
                 let v = ev.force(&attr.value)?;
                 let Value::Attrs(set) = &v else {
@@ -469,7 +470,7 @@ impl Resolver<'_> {
             _ if spec.flake => {
                 let dir = join(&source.store_path, source.dir.as_deref());
                 let sub = ev.eval_file(&format!("{dir}/flake.nix"))?;
-                let (_, mut sub_inputs) = read_flake(ev, &sub)?;
+                let (_, mut sub_inputs) = read_flake(ev, &sub, self.warn)?;
                 for (input, follows) in &spec.overrides {
                     sub_inputs.insert(
                         input.clone(),

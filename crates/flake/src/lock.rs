@@ -175,6 +175,12 @@ pub fn original_of(r: &FlakeRef) -> Map<String, Json> {
             m
         }
         FlakeRef::Cairn { name } => obj(json!({ "name": name, "type": "cairn" })),
+        FlakeRef::Tarball { path } => {
+            obj(json!({ "type": "tarball", "url": format!("file://{}", path.display()) }))
+        }
+        FlakeRef::File { path } => {
+            obj(json!({ "type": "file", "url": format!("file://{}", path.display()) }))
+        }
     };
     if let Some(dir) = r.dir() {
         m.insert("dir".into(), json!(dir));
@@ -216,6 +222,18 @@ pub fn locked_ref(locked: &Map<String, Json>) -> Result<FlakeRef, String> {
                 git_ref: s("ref"),
                 rev: Some(s("rev").ok_or("a git input without 'rev'")?),
                 dir,
+            })
+        }
+        Some(kind @ ("tarball" | "file")) => {
+            let url = s("url").ok_or("an archive input without 'url'")?;
+            let path = PathBuf::from(
+                url.strip_prefix("file://")
+                    .ok_or_else(|| format!("input '{url}' is not a file:// URL"))?,
+            );
+            Ok(if kind == "tarball" {
+                FlakeRef::Tarball { path }
+            } else {
+                FlakeRef::File { path }
             })
         }
         Some("cairn") => Ok(FlakeRef::Cairn {

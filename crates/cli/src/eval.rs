@@ -167,8 +167,11 @@ pub(crate) fn evaluator(
     io: cairn_glue::StoreIo,
 ) -> anyhow::Result<(Evaluator, String)> {
     let cwd = std::env::current_dir()?;
-    let pure = input.pure_eval || (input.installable().is_some() && !input.impure);
-    let ev = new_evaluator(io, &input.include, pure)?;
+    let flake_pure = input.installable().is_some() && !input.impure;
+    if flake_pure {
+        io.restrict_to_store();
+    }
+    let ev = new_evaluator(io, &input.include, input.pure_eval || flake_pure)?;
     Ok((ev, cwd.to_string_lossy().into_owned()))
 }
 

@@ -205,6 +205,7 @@ pub(crate) fn run(
     };
     let io = cairn_glue::StoreIo::writing(store.clone());
     io.set_fetcher(crate::eval::fetcher());
+    io.restrict_to_store();
     let cwd = std::env::current_dir()?;
     let mut ev = crate::eval::plain_evaluator(io.clone(), true)?;
     let result = load_and(&mut ev, &store, &io, args, update, &cmd, &cwd);

@@ -345,6 +345,17 @@ fn bad_flakes_are_clear_errors() {
     write(
         &dir,
         "flake.nix",
+        "{ outputs = { self }: { x = builtins.readFile /etc/hostname; }; }\n",
+    );
+    let err = failed(&cairn(&store, &dir).args(["eval", ".#x"]).output().unwrap());
+    assert!(err.contains("forbidden in pure evaluation mode"), "{err}");
+    ok(&cairn(&store, &dir)
+        .args(["eval", "--impure", ".#x"])
+        .output()
+        .unwrap());
+    write(
+        &dir,
+        "flake.nix",
         "{ outputs = { self }: { x = <cairn>; }; }\n",
     );
     let err = failed(&cairn(&store, &dir).args(["eval", ".#x"]).output().unwrap());

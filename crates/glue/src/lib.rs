@@ -62,6 +62,8 @@ struct Inner {
     fetcher: RefCell<Option<FetcherBox>>,
     /// The host tools imported so far, by name (what a flake's lock records).
     host_tools: RefCell<BTreeMap<String, HostToolInfo>>,
+    /// Whether only the store directory may be read.
+    store_only: std::cell::Cell<bool>,
 }
 
 /// Downloads a URL to a new file at the path given.
@@ -153,6 +155,32 @@ impl StoreIo {
             .map_err(|e| EvalError::other(e.to_string()))
     }
 
+    /// Restricts reading to the store directory, as a flake's pure evaluation is: the flake
+    /// and its inputs are in the store, and nothing else of the machine is visible.
+    pub fn restrict_to_store(&self) {
+        self.inner.store_only.set(true);
+    }
+
+    fn allowed(&self, path: &str) -> std::io::Result<()> {
+        if !self.inner.store_only.get() {
+            return Ok(());
+        }
+        let dir = self.inner.store.as_str();
+        if path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        {
+            return Ok(());
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "access to path '{path}' is forbidden in pure evaluation mode (use '--impure' \
+                 to override)"
+            ),
+        ))
+    }
+
     /// The host tools this evaluation imported, by name.
     pub fn host_tools_used(&self) -> BTreeMap<String, HostToolInfo> {
         self.inner.host_tools.borrow().clone()
@@ -192,18 +220,21 @@ impl StoreIo {
 
 impl Io for StoreIo {
     fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        self.allowed(path)?;
         self.inner.fs.read_file(&self.on_disk(path))
     }
 
     fn file_type(&self, path: &str) -> std::io::Result<FileType> {
+        self.allowed(path)?;
         self.inner.fs.file_type(&self.on_disk(path))
     }
 
     fn path_exists(&self, path: &str) -> bool {
-        self.inner.fs.path_exists(&self.on_disk(path))
+        self.allowed(path).is_ok() && self.inner.fs.path_exists(&self.on_disk(path))
     }
 
     fn read_dir(&self, path: &str) -> std::io::Result<Vec<(String, FileType)>> {
+        self.allowed(path)?;
         self.inner.fs.read_dir(&self.on_disk(path))
     }
 
@@ -337,6 +368,8 @@ impl Io for StoreIo {
     /// `"${./path}"`: the `source` path of the NAR of `path`, named after its last component
     /// (Nix's `copyPathToStore` in read-only mode).
     fn copy_path_to_store(&self, path: &str) -> Result<String> {
+        self.allowed(path)
+            .map_err(|e| EvalError::other(e.to_string()))?;
         if path.ends_with(DRV_EXTENSION) {
             return Err(EvalError::other(format!(
                 "file names are not allowed to end in '{DRV_EXTENSION}'"
@@ -402,6 +435,8 @@ impl Io for StoreIo {
     }
 
     fn import_path(&self, import: &PathImport<'_>) -> Result<String> {
+        self.allowed(import.path)
+            .map_err(|e| EvalError::other(e.to_string()))?;
         let method = if import.recursive {
             IngestionMethod::Recursive
         } else {

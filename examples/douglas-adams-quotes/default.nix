@@ -1,30 +1,23 @@
-# The Douglas Adams quotes service, and its container image.
+# The Douglas Adams quotes service and its image without the flake front: the flake's outputs,
+# called with the bundled standard library and the pins of host-tools.json.
 #
-#   cairn build ./examples/douglas-adams-quotes -A docker    # ./result is a docker-archive
+#   cairn build ./examples/douglas-adams-quotes -A docker    (as a flake: ./examples/douglas-adams-quotes#docker)
 #   cairn build ./examples/douglas-adams-quotes -A bin       # just the program
 #
-# The host toolchains (busybox, Go, the CA bundle) are pinned in host-tools.json; after
-# upgrading one, `cairn host-tools pin --file host-tools.json` records the new hash.
+# After upgrading a host tool, `cairn host-tools pin --file host-tools.json` records the new
+# hash (the flake keeps its pins in flake.lock: `cairn flake update go`).
 {
   pkgs ? import <cairn> { hostTools = ./host-tools.json; },
 }:
 let
-  version = "1.0.0";
+  stdlib = {
+    inherit (pkgs) lib;
+    legacyPackages.x86_64-linux = pkgs;
+  };
+  outputs = (import ./flake.nix).outputs {
+    self = outputs;
+    inherit stdlib;
+  };
+  packages = outputs.packages.x86_64-linux;
 in
-rec {
-  bin = pkgs.buildGoModule {
-    pname = "douglas-adams-quotes";
-    inherit version;
-    src = pkgs.lib.cleanSource ./.;
-    vendorHash = null;
-  };
-
-  docker = pkgs.dockerTools.buildLayeredImage {
-    name = "registry.fly.io/douglas-adams-quotes";
-    tag = "latest";
-    contents = [ pkgs.cacert ];
-    config.Cmd = "${bin}/bin/douglas-adams-quotes";
-  };
-
-  default = docker;
-}
+packages // { bin = packages.default; }

@@ -1,44 +1,18 @@
-# A monorepo with two Go services, `quotes` and `facts`, built from one module, and an image
-# for each. The images share every layer (the CA bundle, busybox) except each service's own.
+# The monorepo's packages without the flake front: the flake's outputs, called with the
+# bundled standard library and the pins of host-tools.json.
 #
-#   cairn build ./examples/monorepo -A quotes-image
-#   cairn build ./examples/monorepo -A facts-image
+#   cairn build ./examples/monorepo -A quotes-image     (as a flake: ./examples/monorepo#quotes-image)
 {
   pkgs ? import <cairn> { hostTools = ./host-tools.json; },
 }:
 let
-  inherit (pkgs) lib;
-  version = "1.0.0";
-  src = lib.cleanSource ./.;
-
-  service =
-    name:
-    pkgs.buildGoModule {
-      pname = name;
-      inherit version src;
-      vendorHash = null;
-      subPackages = [ "cmd/${name}" ];
-    };
-
-  image =
-    name: bin:
-    pkgs.dockerTools.buildLayeredImage {
-      name = "example.org/monorepo/${name}";
-      tag = version;
-      contents = [
-        pkgs.cacert
-        pkgs.busybox
-      ];
-      config = {
-        Cmd = [ "${bin}/bin/${name}" ];
-        Env = [ "PATH=/bin" ];
-        ExposedPorts."8080/tcp" = { };
-      };
-    };
+  stdlib = {
+    inherit (pkgs) lib;
+    legacyPackages.x86_64-linux = pkgs;
+  };
+  outputs = (import ./flake.nix).outputs {
+    self = outputs;
+    inherit stdlib;
+  };
 in
-rec {
-  quotes = service "quotes";
-  facts = service "facts";
-  quotes-image = image "quotes" quotes;
-  facts-image = image "facts" facts;
-}
+outputs.packages.x86_64-linux

@@ -85,15 +85,7 @@ pub fn fetch(
     match flake {
         FlakeRef::Cairn { .. } => {
             let (store_path, nar_hash) = add(store, stdlib, &mut |_| true)?;
-            Ok(Source {
-                store_path,
-                nar_hash,
-                last_modified: None,
-                rev: None,
-                dirty_rev: None,
-                dir: None,
-                locked: flake.clone(),
-            })
+            Ok(plain(store_path, nar_hash, flake))
         }
         FlakeRef::Path { path, dir } => {
             if !path.is_dir() {
@@ -104,13 +96,8 @@ pub fn fetch(
                 None => {
                     let (store_path, nar_hash) = add(store, path, &mut |_| true)?;
                     Ok(Source {
-                        store_path,
-                        nar_hash,
-                        last_modified: None,
-                        rev: None,
-                        dirty_rev: None,
                         dir: dir.clone(),
-                        locked: flake.clone(),
+                        ..plain(store_path, nar_hash, flake)
                     })
                 }
             }

@@ -237,6 +237,12 @@ impl Evaluator {
         Ok(v)
     }
 
+    /// Forgets the files imported so far: the next import of each reads and evaluates it
+    /// again (a REPL's reload). Values already computed from them stay as they are.
+    pub fn clear_import_cache(&mut self) {
+        self.import_cache.clear();
+    }
+
     /// `scopedImport scope path`: evaluates the file with the attributes of `scope` bound around
     /// it, shadowing the globals. Not cached.
     pub(crate) fn scoped_import(&mut self, scope: &Attrs, path: &str) -> Result<Value> {

@@ -121,7 +121,7 @@ enum Command {
         cairn repl                                 start with the built-ins\n  \
         cairn repl ./default.nix                   start with a file's attributes in scope\n  \
         cairn repl -E 'import <cairn> {}'          start with the standard package set\n  \
-        printf '1 + 1\\n' | cairn repl            print 2",
+        printf '1 + 1\\n' | cairn repl              print 2",
         mut_arg("file", |a| a.help(
             "A file whose attributes are put in scope (a directory means its `default.nix`; a \
              function is called with the `--arg`s or its defaults)"

@@ -238,7 +238,7 @@ fn check(
 /// What `cairn build` shows while it builds: on a terminal, a line with the builds done,
 /// running and left and the last line of a running build's log; otherwise a line per build
 /// started. With `-L`, every line of every log, prefixed with the derivation's name.
-struct Progress {
+pub(crate) struct Progress {
     chatty: bool,
     logs: bool,
     bar: Option<indicatif::ProgressBar>,
@@ -247,7 +247,7 @@ struct Progress {
 
 impl Progress {
     /// `logs`: every log line; `no_bar`: no progress line even on a terminal.
-    fn new(chatty: bool, logs: bool, no_bar: bool) -> Progress {
+    pub(crate) fn new(chatty: bool, logs: bool, no_bar: bool) -> Progress {
         use std::io::IsTerminal;
         let bar = (chatty && !logs && !no_bar && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
@@ -266,7 +266,7 @@ impl Progress {
         }
     }
 
-    fn event(&self, e: Event<'_>) {
+    pub(crate) fn event(&self, e: Event<'_>) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let (planned, started, built) = &mut *st;
         match e {
@@ -301,7 +301,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -77,12 +77,17 @@ impl SourceCode for ClippedSource {
 }
 
 fn use_color(choice: ColorChoice) -> bool {
+    wants_color(choice, std::io::stderr().is_terminal())
+}
+
+/// Whether output to a stream is coloured: as `--color` says, and for `auto` when the stream
+/// is a terminal and `NO_COLOR` is unset or empty.
+pub(crate) fn wants_color(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal
         }
     }
 }

@@ -37,8 +37,9 @@ pub(crate) struct EvalArgs {
 /// What to evaluate, shared by `cairn eval` and `cairn instantiate`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct InputArgs {
-    /// The file to evaluate (a directory means its `default.nix`); `-` reads standard input.
-    #[arg(value_name = "FILE", conflicts_with = "expr")]
+    /// The file to evaluate (a directory means its `default.nix`), `-` for standard input, or
+    /// an installable (`.#docker`, `git+file:///repo?rev=SHA#docker`).
+    #[arg(value_name = "FILE | INSTALLABLE", conflicts_with = "expr")]
     file: Option<PathBuf>,
 
     /// Evaluate this expression instead of a file.
@@ -94,6 +95,19 @@ impl InputArgs {
         let dir = crate::flake::folder_flake(file)?;
         let abs = std::path::absolute(dir).ok()?;
         Some(abs.to_string_lossy().into_owned())
+    }
+}
+
+impl InputArgs {
+    /// Whether a file or an expression is named; without either, `cairn eval` and its kin
+    /// read `./default.nix`.
+    pub(crate) fn names_input(&self) -> bool {
+        self.file.is_some() || self.expr.is_some()
+    }
+
+    /// Whether the input is standard input (`-`).
+    pub(crate) fn reads_stdin(&self) -> bool {
+        self.expr.is_none() && self.file.as_ref().is_some_and(|f| f.as_os_str() == "-")
     }
 }
 
@@ -266,6 +280,30 @@ pub(crate) fn selected_values(
             ev.eval_file(&abs)?
         }
     };
+    let auto_args = auto_args(ev, input, cwd)?;
+    let has_args = !auto_args.is_empty();
+    let paths: Vec<&str> = if input.attr.is_empty() {
+        vec![""]
+    } else {
+        input.attr.iter().map(String::as_str).collect()
+    };
+    let mut values = Vec::new();
+    for path in paths {
+        let mut v = ev.select_path(root.clone(), path, &auto_args)?;
+        if has_args {
+            v = ev.auto_call(v, &auto_args)?;
+        }
+        values.push(v);
+    }
+    Ok((values, auto_args, None))
+}
+
+/// The `--arg` and `--argstr` values, by name; an `--arg` is evaluated when used.
+pub(crate) fn auto_args(
+    ev: &mut Evaluator,
+    input: &InputArgs,
+    cwd: &str,
+) -> Result<Attrs, Box<EvalError>> {
     let mut auto_args = Vec::new();
     for pair in input.arg.chunks(2) {
         let value = ev.arg_value(&pair[1], cwd)?;
@@ -282,22 +320,7 @@ pub(crate) fn selected_values(
             value: Value::string(pair[1].clone()),
         });
     }
-    let has_args = !auto_args.is_empty();
-    let auto_args = Attrs::from_unsorted(auto_args);
-    let paths: Vec<&str> = if input.attr.is_empty() {
-        vec![""]
-    } else {
-        input.attr.iter().map(String::as_str).collect()
-    };
-    let mut values = Vec::new();
-    for path in paths {
-        let mut v = ev.select_path(root.clone(), path, &auto_args)?;
-        if has_args {
-            v = ev.auto_call(v, &auto_args)?;
-        }
-        values.push(v);
-    }
-    Ok((values, auto_args, None))
+    Ok(Attrs::from_unsorted(auto_args))
 }
 
 fn evaluate(

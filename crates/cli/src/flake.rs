@@ -75,6 +75,29 @@ pub(crate) fn select(
     ))
 }
 
+/// The whole flake `reference` names (its outputs, `inputs`, `sourceInfo`...), with its lock
+/// written if it changed, for `cairn repl`.
+pub(crate) fn load_whole(
+    ev: &mut Evaluator,
+    store: &LocalStore,
+    reference: &str,
+    cwd: &str,
+) -> Result<Value, Box<EvalError>> {
+    let flake_ref = FlakeRef::parse(reference, Path::new(cwd)).map_err(EvalError::other)?;
+    let stdlib = crate::stdlib::dir().map_err(|e| EvalError::other(e.to_string()))?;
+    let loaded = cairn_flake::load(
+        ev,
+        store,
+        &flake_ref,
+        &stdlib,
+        &LoadOptions::default(),
+        &warn,
+    )
+    .map_err(to_eval)?;
+    write_lock(&loaded).map_err(|e| EvalError::other(e.to_string()))?;
+    Ok(loaded.value)
+}
+
 /// Whether the attribute path `path` exists in `v` (forcing the sets on the way).
 fn has_path(ev: &mut Evaluator, v: &Value, path: &str) -> Result<bool, Box<EvalError>> {
     let mut v = v.clone();

@@ -103,8 +103,8 @@ pub(crate) fn instantiate(
 
 /// The derivations found so far: `.drv` path and selected output, each set once.
 #[derive(Default)]
-struct Found {
-    lines: Vec<(String, String)>,
+pub(crate) struct Found {
+    pub(crate) lines: Vec<(String, String)>,
     seen: Vec<Rc<Attrs>>,
     /// The `--arg`s, for the functions met (called even without arguments, with their
     /// defaults, as nix-instantiate does).
@@ -157,7 +157,7 @@ impl Found {
     }
 
     /// Takes `v` when it is a derivation (`type = "derivation"`), forcing its `drvPath`.
-    fn take(&mut self, ev: &mut Evaluator, v: &Value) -> EvalResult<bool> {
+    pub(crate) fn take(&mut self, ev: &mut Evaluator, v: &Value) -> EvalResult<bool> {
         let Value::Attrs(attrs) = v else {
             return Ok(false);
         };

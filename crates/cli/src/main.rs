@@ -16,6 +16,7 @@ mod image;
 mod instantiate;
 mod log;
 mod parse;
+mod repl;
 mod stdlib;
 mod store;
 
@@ -107,6 +108,29 @@ enum Command {
         cairn build -E 'import ./x.nix {}' --no-link --print-out-paths\n  \
         cairn build --dry-run -A hello              show what would be built")]
     Build(build::BuildArgs),
+
+    /// Evaluate expressions interactively, as `nix repl` does.
+    ///
+    /// Reads expressions, bindings (`x = expr`) and commands (`:l FILE`, `:b EXPR`, `:p EXPR`,
+    /// `:?` for the list), and prints each value. An unfinished expression goes on on the next
+    /// line. On a terminal, lines are edited with history and tab completion of names and
+    /// attribute paths; otherwise standard input is read line by line and each result printed,
+    /// so scripts can drive it. The FILE's attributes (or a flake's outputs, for a FLAKEREF
+    /// such as `.`) are in scope from the start, and again after `:r`.
+    #[command(
+        after_help = "Examples:\n  \
+        cairn repl                                 start with the built-ins\n  \
+        cairn repl ./default.nix                   start with a file's attributes in scope\n  \
+        cairn repl .#                              start with the outputs of the flake here\n  \
+        cairn repl -E 'import <cairn> {}'          start with the standard package set\n  \
+        printf '1 + 1\\n' | cairn repl              print 2",
+        mut_arg("file", |a| a.help(
+            "A file whose attributes are put in scope (a directory means its `default.nix`; a \
+             function is called with the `--arg`s or its defaults)"
+        )),
+        mut_arg("expr", |a| a.help("An expression whose attributes are put in scope, instead of a file")),
+    )]
+    Repl(repl::ReplArgs),
 
     /// Show the log of a derivation's last build.
     #[command(after_help = "Examples:\n  \
@@ -300,6 +324,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Eval(args) => eval::run(args, &cli.global, cli.color),
         Command::Instantiate(args) => instantiate::run(args, &cli.global, cli.color),
         Command::Build(args) => build::run(args, &cli.global, cli.color),
+        Command::Repl(args) => repl::run(args, &cli.global, cli.color),
         Command::Log(args) => log::run(args, &cli.global),
         Command::Store(cmd) => store::run(cmd, &cli.global),
         Command::Image(cmd) => image::run(cmd, &cli.global),
@@ -310,7 +335,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 /// A closed pipe on standard output is the reader's choice, not an error.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)

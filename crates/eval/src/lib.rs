@@ -32,7 +32,7 @@ pub use crate::io::{
 };
 pub use crate::lower::canon_path;
 pub use crate::symbol::Symbol;
-pub use crate::value::{Attr, Attrs, Context, NixString, Value};
+pub use crate::value::{Attr, Attrs, Closure, Context, NixString, PrimOpApp, Value};
 
 use crate::value::Env;
 
@@ -124,6 +124,11 @@ impl Evaluator {
     /// The names bound in the global scope (`true`, `map`, `builtins`, `__add`, ...).
     pub fn is_global(&self, name: &str) -> bool {
         Symbol::lookup(name).is_some_and(|s| self.globals.contains_key(&s))
+    }
+
+    /// Every name of the global scope, in no particular order.
+    pub fn global_names(&self) -> impl Iterator<Item = Symbol> + '_ {
+        self.globals.keys().copied()
     }
 
     /// Every file read so far, indexed by `FileId`.
@@ -232,6 +237,12 @@ impl Evaluator {
         Ok(v)
     }
 
+    /// Forgets the files imported so far: the next import of each reads and evaluates it
+    /// again (a REPL's reload). Values already computed from them stay as they are.
+    pub fn clear_import_cache(&mut self) {
+        self.import_cache.clear();
+    }
+
     /// `scopedImport scope path`: evaluates the file with the attributes of `scope` bound around
     /// it, shadowing the globals. Not cached.
     pub(crate) fn scoped_import(&mut self, scope: &Attrs, path: &str) -> Result<Value> {
@@ -252,18 +263,46 @@ impl Evaluator {
         let base_dir = parent_dir(path);
         let (names, env) = match scope {
             Some(scope) => {
-                let mut names = FxHashMap::default();
-                let mut values = smallvec::SmallVec::new();
-                for (i, a) in scope.iter().enumerate() {
-                    names.insert(a.name, i as u32);
-                    values.push(a.value.clone());
-                }
-                (Some(names), Env::with_values(values, None))
+                let (names, env) = outer_scope(scope.iter().map(|a| (a.name, a.value.clone())));
+                (Some(names), env)
             }
             None => (None, Env::new(0, None)),
         };
         let e = self.load(path.to_string(), Arc::from(text), &base_dir, names.as_ref())?;
         self.eval(&e, &env)
+    }
+
+    /// The value of `text` with the variables of `scope` bound around it, not evaluated yet: a
+    /// thunk that a later `force` evaluates. Syntax errors and unbound variables are reported
+    /// now.
+    ///
+    /// The names of `scope` are an outermost lexical scope: the expression's own `let`s,
+    /// lambdas and `rec` sets shadow them, and they shadow the globals (`true`, `map`,
+    /// `builtins`, ...) and every `with`, as a `let` around the text would. A name given twice
+    /// is bound to its last value. This is what a REPL's bindings are.
+    pub fn delay_source_with_scope(
+        &mut self,
+        name: &str,
+        text: &str,
+        base_dir: &str,
+        scope: &[(Symbol, Value)],
+    ) -> Result<Value> {
+        let (names, env) = outer_scope(scope.iter().cloned());
+        let e = self.load(name.to_string(), Arc::from(text), base_dir, Some(&names))?;
+        Ok(value::Thunk::make(value::ThunkState::Expr(e, env)))
+    }
+
+    /// Evaluates `text` with the variables of `scope` bound around it (see
+    /// `delay_source_with_scope`), to weak head normal form.
+    pub fn eval_source_with_scope(
+        &mut self,
+        name: &str,
+        text: &str,
+        base_dir: &str,
+        scope: &[(Symbol, Value)],
+    ) -> Result<Value> {
+        let v = self.delay_source_with_scope(name, text, base_dir, scope)?;
+        self.force(&v)
     }
 
     /// A directory imports its `default.nix`; symbolic links are followed.
@@ -390,6 +429,20 @@ impl Evaluator {
     }
 }
 
+/// The names of an outermost scope at slots of one frame, and that frame; a name given twice
+/// gets the slot of its last value.
+fn outer_scope(
+    bindings: impl Iterator<Item = (Symbol, Value)>,
+) -> (FxHashMap<Symbol, u32>, Rc<Env>) {
+    let mut names = FxHashMap::default();
+    let mut values = smallvec::SmallVec::new();
+    for (i, (name, value)) in bindings.enumerate() {
+        names.insert(name, i as u32);
+        values.push(value);
+    }
+    (names, Env::with_values(values, None))
+}
+
 /// Where `<nix/...>` files live: they are part of the evaluator, not of the file system.
 pub(crate) const COREPKGS: &str = "/__corepkgs__";
 
@@ -425,5 +478,67 @@ pub(crate) fn parent_dir(path: &str) -> String {
     match path.rfind('/') {
         Some(0) | None => "/".to_string(),
         Some(i) => path[..i].to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval_in(scope: &[(&str, &str)], text: &str) -> std::result::Result<String, String> {
+        let mut ev = Evaluator::new(Box::new(StdIo), Options::default());
+        let mut bound = Vec::new();
+        for (name, source) in scope {
+            let v = ev
+                .delay_source_with_scope("«binding»", source, "/", &bound)
+                .map_err(|e| e.message.clone())?;
+            bound.push((Symbol::intern(name), v));
+        }
+        let v = ev
+            .eval_source_with_scope("«string»", text, "/", &bound)
+            .and_then(|v| ev.force_deep(&v))
+            .map_err(|e| e.message.clone())?;
+        Ok(print::print_value(&v))
+    }
+
+    #[test]
+    fn a_scope_is_seen_by_the_expression() {
+        assert_eq!(
+            eval_in(&[("x", "1"), ("y", "x + 1")], "[ x y ]"),
+            Ok("[ 1 2 ]".into())
+        );
+    }
+
+    #[test]
+    fn a_scope_shadows_globals_and_lexical_scopes_shadow_it() {
+        assert_eq!(eval_in(&[("true", "1")], "true"), Ok("1".into()));
+        assert_eq!(eval_in(&[("x", "1")], "let x = 2; in x"), Ok("2".into()));
+        assert_eq!(eval_in(&[("x", "1")], "(x: x) 3"), Ok("3".into()));
+        // `with` is weaker than any lexical binding, this scope's included.
+        assert_eq!(eval_in(&[("x", "1")], "with { x = 2; }; x"), Ok("1".into()));
+        assert_eq!(eval_in(&[], "with { true = 1; }; true"), Ok("true".into()));
+    }
+
+    #[test]
+    fn the_last_binding_of_a_name_wins() {
+        assert_eq!(
+            eval_in(&[("x", "1"), ("x", "x + 10")], "x"),
+            Ok("11".into())
+        );
+    }
+
+    #[test]
+    fn delayed_values_are_evaluated_only_when_used() {
+        assert_eq!(eval_in(&[("boom", "throw \"no\"")], "1"), Ok("1".into()));
+        assert_eq!(
+            eval_in(&[("boom", "throw \"no\"")], "boom"),
+            Err("no".into())
+        );
+    }
+
+    #[test]
+    fn unbound_variables_are_reported_when_the_text_is_read() {
+        let err = eval_in(&[("lib", "1"), ("z", "lbi")], "1").unwrap_err();
+        assert_eq!(err, "undefined variable 'lbi'");
     }
 }

@@ -433,10 +433,24 @@ pub struct Closure {
     pub(crate) env: Rc<Env>,
 }
 
+impl Closure {
+    /// Where the lambda is written: `x: ...` from `x` to the end of the body.
+    pub fn span(&self) -> Span {
+        self.def.span
+    }
+}
+
 /// A built-in function applied to fewer arguments than it takes.
 pub struct PrimOpApp {
     pub(crate) op: &'static PrimOpDef,
     pub(crate) args: SmallVec<[Value; 2]>,
+}
+
+impl PrimOpApp {
+    /// The built-in function applied.
+    pub fn primop(&self) -> &'static PrimOpDef {
+        self.op
+    }
 }
 
 /// A runtime scope: the values of one `let`, `rec` set, lambda call or `with`, and the scope

@@ -10,6 +10,7 @@ mod derivation;
 mod fs;
 mod json;
 mod strings;
+mod table;
 mod toml;
 mod xml;
 
@@ -24,122 +25,92 @@ use crate::ir::BinOp;
 use crate::symbol::Symbol;
 use crate::value::*;
 
+pub use table::PRIMOPS;
+
 /// A built-in function.
 pub struct PrimOpDef {
     pub name: &'static str,
     pub arity: u8,
     pub(crate) f: fn(&mut Evaluator, &mut [Value], Span) -> Result<Value>,
+    /// Its documentation: the doc comment of its entry in the table, a line each.
+    pub(crate) doc: &'static str,
 }
 
-macro_rules! primops {
-    ($($name:literal / $arity:literal => $f:path,)*) => {
-        /// Every built-in function, by name.
-        pub static PRIMOPS: &[PrimOpDef] = &[
-            $(PrimOpDef { name: $name, arity: $arity, f: $f },)*
-        ];
-    };
+impl PrimOpDef {
+    /// How it is called (`map f list`) and what it does, or `None` when it has no
+    /// documentation.
+    pub fn doc(&self) -> Option<(&'static str, String)> {
+        let mut lines = self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l));
+        let usage = lines.next()?.trim();
+        let usage = usage
+            .strip_prefix('`')
+            .and_then(|u| u.strip_suffix('`'))
+            .unwrap_or(usage);
+        let text: Vec<&str> = lines.collect();
+        Some((usage, text.join("\n")))
+    }
 }
 
-primops! {
-    "abort" / 1 => abort,
-    "add" / 2 => add,
-    "addErrorContext" / 2 => add_error_context,
-    "all" / 2 => all,
-    "any" / 2 => any,
-    "appendContext" / 2 => strings::append_context,
-    "attrNames" / 1 => attr_names,
-    "attrValues" / 1 => attr_values,
-    "baseNameOf" / 1 => strings::base_name_of,
-    "bitAnd" / 2 => bit_and,
-    "bitOr" / 2 => bit_or,
-    "bitXor" / 2 => bit_xor,
-    "catAttrs" / 2 => cat_attrs,
-    "ceil" / 1 => ceil,
-    "compareVersions" / 2 => strings::compare_versions,
-    "concatLists" / 1 => concat_lists,
-    "concatMap" / 2 => concat_map,
-    "concatStringsSep" / 2 => strings::concat_strings_sep,
-    "deepSeq" / 2 => deep_seq,
-    "derivationStrict" / 1 => derivation::derivation_strict,
-    "dirOf" / 1 => strings::dir_of,
-    "div" / 2 => div,
-    "elem" / 2 => elem,
-    "elemAt" / 2 => elem_at,
-    "fetchGit" / 1 => fetch_git,
-    "fetchMercurial" / 1 => fetch_mercurial,
-    "fetchTarball" / 1 => fetch_tarball,
-    "fetchTree" / 1 => fetch_tree,
-    "fetchurl" / 1 => fetch_url,
-    "filter" / 2 => filter,
-    "filterSource" / 2 => add_path::filter_source,
-    "findFile" / 2 => fs::find_file,
-    "floor" / 1 => floor,
-    "foldl'" / 3 => foldl,
-    "fromJSON" / 1 => json::from_json,
-    "fromTOML" / 1 => toml::from_toml,
-    "functionArgs" / 1 => function_args,
-    "genList" / 2 => gen_list,
-    "genericClosure" / 1 => generic_closure,
-    "getAttr" / 2 => get_attr,
-    "getContext" / 1 => strings::get_context,
-    "getEnv" / 1 => fs::get_env,
-    "groupBy" / 2 => group_by,
-    "hasAttr" / 2 => has_attr,
-    "hasContext" / 1 => strings::has_context,
-    "hashFile" / 2 => fs::hash_file,
-    "hashString" / 2 => strings::hash_string,
-    "head" / 1 => head,
-    "import" / 1 => fs::import,
-    "intersectAttrs" / 2 => intersect_attrs,
-    "isAttrs" / 1 => is_attrs,
-    "isBool" / 1 => is_bool,
-    "isFloat" / 1 => is_float,
-    "isFunction" / 1 => is_function,
-    "isInt" / 1 => is_int,
-    "isList" / 1 => is_list,
-    "isNull" / 1 => is_null,
-    "isPath" / 1 => is_path,
-    "isString" / 1 => is_string,
-    "length" / 1 => length,
-    "lessThan" / 2 => less_than,
-    "listToAttrs" / 1 => list_to_attrs,
-    "map" / 2 => map,
-    "mapAttrs" / 2 => map_attrs,
-    "match" / 2 => strings::regex_match,
-    "mul" / 2 => mul,
-    "parseDrvName" / 1 => strings::parse_drv_name,
-    "partition" / 2 => partition,
-    "path" / 1 => add_path::path,
-    "pathExists" / 1 => fs::path_exists,
-    "placeholder" / 1 => strings::placeholder,
-    "readDir" / 1 => fs::read_dir,
-    "readFile" / 1 => fs::read_file,
-    "removeAttrs" / 2 => remove_attrs,
-    "replaceStrings" / 3 => strings::replace_strings,
-    "scopedImport" / 2 => fs::scoped_import,
-    "seq" / 2 => seq,
-    "sort" / 2 => sort,
-    "split" / 2 => strings::regex_split,
-    "splitVersion" / 1 => strings::split_version,
-    "storePath" / 1 => add_path::store_path,
-    "stringLength" / 1 => strings::string_length,
-    "sub" / 2 => sub,
-    "substring" / 3 => strings::substring,
-    "tail" / 1 => tail,
-    "throw" / 1 => throw,
-    "toFile" / 2 => add_path::to_file,
-    "toJSON" / 1 => json::to_json,
-    "toPath" / 1 => fs::to_path,
-    "toString" / 1 => strings::to_string,
-    "toXML" / 1 => xml::to_xml,
-    "trace" / 2 => trace,
-    "tryEval" / 1 => try_eval,
-    "typeOf" / 1 => type_of,
-    "unsafeDiscardOutputDependency" / 1 => strings::unsafe_discard_output_dependency,
-    "unsafeDiscardStringContext" / 1 => strings::unsafe_discard_string_context,
-    "unsafeGetAttrPos" / 2 => unsafe_get_attr_pos,
-    "zipAttrsWith" / 2 => zip_attrs_with,
+/// The documentation of a global or of an attribute of `builtins`, by name (`map`,
+/// `__map` and `builtins.map` alike): how it is called and what it does.
+pub fn doc(name: &str) -> Option<(String, String)> {
+    let name = name.strip_prefix("builtins.").unwrap_or(name);
+    let bare = name.strip_prefix("__").unwrap_or(name);
+    if let Some(op) = PRIMOPS
+        .iter()
+        .chain(EXTENSIONS)
+        .find(|op| op.name == bare || op.name == name)
+    {
+        return op.doc().map(|(usage, text)| (usage.to_string(), text));
+    }
+    OTHER_DOCS
+        .iter()
+        .find(|(n, _, _)| *n == bare)
+        .map(|(_, usage, text)| (usage.to_string(), text.to_string()))
 }
+
+/// The documentation of the globals that are not built-in functions: name, how it is used,
+/// what it is.
+const OTHER_DOCS: &[(&str, &str, &str)] = &[
+    (
+        "derivation",
+        "derivation { name; system; builder; args ? []; outputs ? [\"out\"]; ... }",
+        "A derivation: how to build store paths. The attributes become the builder's \
+         environment; the result is the set of attributes with `drvPath`, `outPath` and one \
+         attribute per output added.",
+    ),
+    (
+        "currentSystem",
+        "currentSystem",
+        "The system evaluation runs for, such as `\"x86_64-linux\"`.",
+    ),
+    (
+        "currentTime",
+        "currentTime",
+        "The time the evaluation started, in seconds since the epoch; absent in pure evaluation.",
+    ),
+    (
+        "nixPath",
+        "nixPath",
+        "The search path of `<...>` lookups, from `-I` and `NIX_PATH`: a list of \
+         `{ prefix; path; }`.",
+    ),
+    (
+        "storeDir",
+        "storeDir",
+        "The logical store directory, `\"/nix/store\"` unless `--store-dir` says otherwise.",
+    ),
+    (
+        "nixVersion",
+        "nixVersion",
+        "The version of Nix whose language cairn evaluates.",
+    ),
+    (
+        "langVersion",
+        "langVersion",
+        "The version of the Nix language, an integer.",
+    ),
+];
 
 /// Built-ins bound in the global scope under their own name too (all are bound as `__name`).
 const UNPREFIXED: &[&str] = &[
@@ -253,6 +224,10 @@ pub static EXTENSIONS: &[PrimOpDef] = &[PrimOpDef {
     name: "__hostTool",
     arity: 1,
     f: add_path::host_tool,
+    doc: " `__hostTool { tool; narHash ? null; version ? null; pinFile ? null; }`\n \
+          A tool of the host (`busybox`, `go`, `cacert`) imported into the store as a \
+          content-addressed path and checked against its pin: `{ name; pname; version; \
+          narHash; outPath; }`.\n",
 }];
 
 /// The fetchers download while evaluating, which cairn does not do: every download is a

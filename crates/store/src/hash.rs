@@ -462,6 +462,43 @@ impl<R: io::Read> io::Read for HashingReader<R> {
     }
 }
 
+/// A writer that hashes and counts what passes through it on its way to `inner`, to hash a
+/// NAR or a compressed file while it is written.
+#[derive(Debug)]
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Hasher,
+    bytes: u64,
+}
+
+impl<W: io::Write> HashingWriter<W> {
+    pub fn new(inner: W, algo: HashAlgo) -> HashingWriter<W> {
+        HashingWriter {
+            inner,
+            hasher: Hasher::new(algo),
+            bytes: 0,
+        }
+    }
+
+    /// The inner writer, the hash of everything written, and its length.
+    pub fn finish(self) -> (W, Hash, u64) {
+        (self.inner, self.hasher.finish(), self.bytes)
+    }
+}
+
+impl<W: io::Write> io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ pub mod restore;
 pub mod store_path;
 
 pub use crate::derivation::{Derivation, Output};
-pub use crate::hash::{Encoding, Hash, HashAlgo, HashError, Hasher, HashingReader};
+pub use crate::hash::{Encoding, Hash, HashAlgo, HashError, Hasher, HashingReader, HashingWriter};
 pub use crate::local::{LocalStore, PathInfo, StoreError};
 pub use crate::modulo::{DrvHash, ModuloError, hash_derivation_modulo};
 pub use crate::nar::{NarError, NarSink, NarWriter, ParseOptions, parse};

@@ -32,7 +32,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::hash::{Hash, HashAlgo};
+use crate::hash::{Encoding, Hash, HashAlgo};
 use crate::store_path::{IngestionMethod, StoreDir, StorePath, StorePathError};
 
 pub use self::gc::{GcOptions, GcReport, VerifyReport};
@@ -83,11 +83,28 @@ pub enum StoreError {
     NotValid(String),
     #[error("cannot delete path '{path}' since it is still alive: {why}")]
     Alive { path: String, why: String },
+    #[error("the NAR of '{path}' is not the one expected: expected {expected}, got {actual}")]
+    NarMismatch {
+        path: String,
+        expected: String,
+        actual: String,
+    },
     #[error("{0}")]
     Other(String),
 }
 
 impl StoreError {
+    /// A NAR whose hash or size is not the one recorded for `path`.
+    pub fn nar_mismatch(path: String, expected: (&Hash, u64), actual: (&Hash, u64)) -> StoreError {
+        let show =
+            |(h, n): (&Hash, u64)| format!("{} ({n} bytes)", h.encode(Encoding::Base32, true));
+        StoreError::NarMismatch {
+            path,
+            expected: show(expected),
+            actual: show(actual),
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(io::Error) -> StoreError {
         let context = context.into();
         move |error| StoreError::Io { context, error }
@@ -467,6 +484,33 @@ impl LocalStore {
         }
         self.lock_db().add_derivation_outputs(&path, &outputs)?;
         Ok(path)
+    }
+
+    /// Adds the path `info` describes from its NAR, read from `nar` (Nix's `addToStore` of a
+    /// path and its NAR, as a substitution or an import does): the NAR is unpacked under a
+    /// temporary name, and the path becomes valid only when the NAR's SHA-256 and size are the
+    /// ones `info` gives and every reference is valid. A path that is valid already is left as
+    /// it is, and `nar` is not read.
+    pub fn add_nar(&self, info: PathInfo, nar: &mut dyn io::Read) -> Result<()> {
+        let _gc = GcLock::shared(&self.state)?;
+        if self.is_valid(&info.path)? {
+            return self.add_temp_root(&info.path);
+        }
+        let printed = self.dir.print(&info.path);
+        let temp = self.new_temp_path();
+        let _cleanup = RemoveOnDrop(&temp);
+        let mut reader = crate::HashingReader::new(nar, HashAlgo::Sha256);
+        crate::restore(&mut reader, &temp)
+            .map_err(|e| StoreError::Other(format!("cannot unpack the NAR of '{printed}': {e}")))?;
+        let (nar_hash, nar_size) = reader.finish();
+        if nar_hash != info.nar_hash || nar_size != info.nar_size {
+            return Err(StoreError::nar_mismatch(
+                printed,
+                (&info.nar_hash, info.nar_size),
+                (&nar_hash, nar_size),
+            ));
+        }
+        self.commit(&temp, info)
     }
 
     /// Makes the tree at `temp` (in the store directory, canonical) the valid path `info`

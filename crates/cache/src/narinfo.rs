@@ -29,7 +29,7 @@ pub enum SignatureError {
     )]
     Unsigned { path: String },
     #[error(
-        "path '{path}' is signed by {keys}, none of them a trusted key (hint: pass the public key with `--trusted-public-keys`)"
+        "path '{path}' is signed only by untrusted keys: {keys} (hint: pass the public key with `--trusted-public-keys`)"
     )]
     Untrusted { path: String, keys: String },
     #[error("path '{path}' has a signature by key `{key}` that is not valid for it")]

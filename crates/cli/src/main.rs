@@ -7,6 +7,7 @@
 
 mod alloc;
 mod build;
+mod copy;
 mod diagnostics;
 mod eval;
 mod flake;
@@ -14,6 +15,7 @@ mod hash;
 mod host_tools;
 mod image;
 mod instantiate;
+mod key;
 mod log;
 mod parse;
 mod repl;
@@ -165,6 +167,25 @@ enum Command {
     /// giving a different result.
     #[command(subcommand, name = "host-tools")]
     HostTools(host_tools::HostToolsCommand),
+
+    /// Copy closures of store paths to or from a binary cache, as `nix copy` does.
+    ///
+    /// A binary cache is Nix's: cairn and Nix read and write the same caches. `--to` uploads
+    /// what the cache lacks of the closures of PATHs, NARs compressed with xz unless the URL
+    /// says otherwise, signed with `--sign-key`. `--from` imports them; every path must be
+    /// signed by a key of `--trusted-public-keys` (unless `--no-check-sigs`), and its NAR must
+    /// have the hash the cache gives, before it becomes valid.
+    #[command(after_help = "Examples:\n  \
+        cairn copy --to file:///srv/cache --sign-key cache.sec ./result\n  \
+        cairn copy --to 'file:///srv/cache?compression=zstd' /nix/store/<hash>-hello\n  \
+        cairn copy --from file:///srv/cache --trusted-public-keys \"$(cat cache.pub)\" \\\n      \
+            /nix/store/<hash>-hello\n  \
+        cairn copy --from file:///srv/cache --no-check-sigs /nix/store/<hash>-hello")]
+    Copy(copy::CopyArgs),
+
+    /// Make and convert the keys that sign binary cache paths, as `nix key` does.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
 
     /// Work with flakes: write and update flake.lock, show outputs and metadata, check.
     ///
@@ -331,6 +352,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Hash(args) => hash::run(args),
         Command::HostTools(cmd) => host_tools::run(cmd, &cli.global),
         Command::Flake(cmd) => flake::run(cmd, &cli.global, cli.color),
+        Command::Copy(args) => copy::run(args, &cli.global),
+        Command::Key(cmd) => key::run(cmd),
     }
 }
 

@@ -335,7 +335,7 @@ fn base_name(p: &Path) -> anyhow::Result<String> {
 }
 
 /// A store path the user named, which must be valid.
-fn valid_path(store: &LocalStore, arg: &str) -> anyhow::Result<StorePath> {
+pub(crate) fn valid_path(store: &LocalStore, arg: &str) -> anyhow::Result<StorePath> {
     let sp = store.parse_user_path(arg)?;
     if !store.is_valid(&sp)? {
         bail!("path '{}' is not valid", store.store_dir().print(&sp));
@@ -530,11 +530,11 @@ fn report_verify(store: &LocalStore, report: &VerifyReport, chatty: bool) {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     if bytes < 1024 * 1024 {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     } else {

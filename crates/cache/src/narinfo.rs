@@ -328,20 +328,33 @@ impl NarInfo {
 mod tests {
     use super::*;
 
-    /// A narinfo as `nix copy --to file://...` (Nix 2.8) wrote it.
+    /// Narinfos `nix copy --to file://...` (Nix 2.8) wrote, signed with `NIX_PUBLIC`'s key:
+    /// an input-addressed path with a reference and a deriver, and a content-addressed one.
     const NIX_NARINFO: &str = "\
-StorePath: /nix/store/7h7qgvs4kgzsn8a6rb273saxyqh4jxlz-hello
-URL: nar/1w1fff338fvdw53sqgamddn1b2xgds473pv6y13gizdbqjv4i5p3.nar.xz
+StorePath: /nix/store/r4yqfrwdilng3609y1c83vwaw2r4vm87-cache-test-env
+URL: nar/0mzz7k9v4ywldiqsqylvwapj3w8g434jxng9sqfhli6q03xrm1g9.nar.xz
 Compression: xz
-FileHash: sha256:1w1fff338fvdw53sqgamddn1b2xgds473pv6y13gizdbqjv4i5p3
-FileSize: 180
-NarHash: sha256:1lvmh2grgrsgblrsvfmrlyyc5cbpkdrqlsslbsaj5imcch5kqzzz
-NarSize: 120
-References: 7h7qgvs4kgzsn8a6rb273saxyqh4jxlz-hello a9kzk0gpn9gfr7z5nkdw3w8p1x5kcwxm-dep
-Deriver: 3f5a8ha3zl5n9x0yyxsbjhpsqz4i3a0l-hello.drv
-Sig: test-1:AAAA
-CA: fixed:r:sha256:1lvmh2grgrsgblrsvfmrlyyc5cbpkdrqlsslbsaj5imcch5kqzzz
+FileHash: sha256:0mzz7k9v4ywldiqsqylvwapj3w8g434jxng9sqfhli6q03xrm1g9
+FileSize: 216
+NarHash: sha256:00mxbdy9ssp44vxlrvc96z49f9hq4cmpvblyc80v3x6ip9wrij5h
+NarSize: 344
+References: 7d2ch0vw00r36i3qh5n06rj7wx8iacj0-manifest.nix
+Deriver: d29s7xz1yy07fh97psbgfspr8hmkiykl-cache-test-env.drv
+Sig: nix-test-1:9AXNX7XLwvJ/jcCw3Jv0fsBr4dz8Er26Do27cLLdR7xt1ZzbMpCOOJlSmFahbZcrjruhMNWv5KPkGKgjJ0yYAA==
 ";
+    const NIX_NARINFO_CA: &str = "\
+StorePath: /nix/store/7d2ch0vw00r36i3qh5n06rj7wx8iacj0-manifest.nix
+URL: nar/15zri9kl4as8jn35h4rlqcqnvqcdldzknk60b2q2cn0bpilh7y9g.nar.xz
+Compression: xz
+FileHash: sha256:15zri9kl4as8jn35h4rlqcqnvqcdldzknk60b2q2cn0bpilh7y9g
+FileSize: 128
+NarHash: sha256:0dc93cryl8ws4nhwxcwd0anr0cwdnl93zsqz8lvhlg4ibs09h2rl
+NarSize: 120
+References: 
+Sig: nix-test-1:paaBIfWXTOxce8xnqsX4mWxw+BXvHJsxpJer16AzXyK7MTmBgpnOGrT/nl1OqhXq6wyYOp/qwY32Ii8U34gFBA==
+CA: text:sha256:1ylsjqlp1i4a8cw8vq3pvz74c58sp1qmdp993qj4gnf6qp0fm12r
+";
+    const NIX_PUBLIC: &str = "nix-test-1:/8aVPrswH6moEh5S3oPLtWAhSd+FI7w+yUHf7Ig+Vr0=";
 
     fn dir() -> StoreDir {
         StoreDir::new("/nix/store")
@@ -350,9 +363,11 @@ CA: fixed:r:sha256:1lvmh2grgrsgblrsvfmrlyyc5cbpkdrqlsslbsaj5imcch5kqzzz
     #[test]
     fn narinfo_round_trips_in_nixs_order() {
         let info = NarInfo::parse(NIX_NARINFO, &dir(), "x.narinfo").unwrap();
-        assert_eq!(info.references.len(), 2);
+        assert_eq!(info.references.len(), 1);
         assert_eq!(info.compression, "xz");
         assert_eq!(info.to_text(&dir()), NIX_NARINFO);
+        let ca = NarInfo::parse(NIX_NARINFO_CA, &dir(), "x.narinfo").unwrap();
+        assert_eq!(ca.to_text(&dir()), NIX_NARINFO_CA);
         // Order does not matter to the reader, and unknown fields are skipped.
         let shuffled: String = NIX_NARINFO
             .lines()
@@ -367,11 +382,16 @@ CA: fixed:r:sha256:1lvmh2grgrsgblrsvfmrlyyc5cbpkdrqlsslbsaj5imcch5kqzzz
         let info = NarInfo::parse(NIX_NARINFO, &dir(), "x").unwrap();
         assert_eq!(
             info.fingerprint(&dir()),
-            "1;/nix/store/7h7qgvs4kgzsn8a6rb273saxyqh4jxlz-hello;\
-             sha256:1lvmh2grgrsgblrsvfmrlyyc5cbpkdrqlsslbsaj5imcch5kqzzz;120;\
-             /nix/store/7h7qgvs4kgzsn8a6rb273saxyqh4jxlz-hello,\
-             /nix/store/a9kzk0gpn9gfr7z5nkdw3w8p1x5kcwxm-dep"
+            "1;/nix/store/r4yqfrwdilng3609y1c83vwaw2r4vm87-cache-test-env;\
+             sha256:00mxbdy9ssp44vxlrvc96z49f9hq4cmpvblyc80v3x6ip9wrij5h;344;\
+             /nix/store/7d2ch0vw00r36i3qh5n06rj7wx8iacj0-manifest.nix"
         );
+        // Nix's signatures of both verify with Nix's public key.
+        let key = PublicKey::parse(NIX_PUBLIC).unwrap();
+        info.check_signatures(&dir(), std::slice::from_ref(&key))
+            .unwrap();
+        let ca = NarInfo::parse(NIX_NARINFO_CA, &dir(), "x").unwrap();
+        ca.check_signatures(&dir(), &[key]).unwrap();
     }
 
     #[test]
@@ -388,7 +408,7 @@ CA: fixed:r:sha256:1lvmh2grgrsgblrsvfmrlyyc5cbpkdrqlsslbsaj5imcch5kqzzz
             assert!(e.to_string().contains(field), "{e}");
         }
         for bad in [
-            "StorePath: /elsewhere/7h7qgvs4kgzsn8a6rb273saxyqh4jxlz-hello",
+            "StorePath: /elsewhere/r4yqfrwdilng3609y1c83vwaw2r4vm87-cache-test-env",
             "NarSize: many",
             "NarHash: md5:00000000000000000000000000000000",
             "References: ../etc",

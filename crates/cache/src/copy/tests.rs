@@ -63,7 +63,14 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
         let url = format!("{}?compression={compression}", f.url);
         let cache = open(&url);
         let key = SecretKey::generate("cache-1").unwrap();
-        let pushed = push(&f.a, &cache, &[top.clone()], Some(&key), &mut |_| {}).unwrap();
+        let pushed = push(
+            &f.a,
+            &cache,
+            std::slice::from_ref(&top),
+            Some(&key),
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(pushed.copied.len(), 3);
         assert_eq!(pushed.skipped, 0);
         // References first.
@@ -73,13 +80,20 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
         assert_eq!(text, "StoreDir: /nix/store\n");
 
         // A second push finds everything there.
-        let again = push(&f.a, &cache, &[top.clone()], Some(&key), &mut |_| {}).unwrap();
+        let again = push(
+            &f.a,
+            &cache,
+            std::slice::from_ref(&top),
+            Some(&key),
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!((again.copied.len(), again.skipped), (0, 3));
 
         let pulled = pull(
             &f.b,
             &cache,
-            &[top.clone()],
+            std::slice::from_ref(&top),
             Some(&[key.public_key()]),
             &mut |_| {},
         )
@@ -98,7 +112,7 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
             assert_eq!(ib.sigs.len(), 1);
         }
         assert!(f.b.verify(true, &mut |_| {}).unwrap().is_ok());
-        let again = pull(&f.b, &cache, &[top.clone()], None, &mut |_| {}).unwrap();
+        let again = pull(&f.b, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap();
         assert_eq!((again.copied.len(), again.skipped), (0, 1));
     }
 }
@@ -108,10 +122,10 @@ fn a_changed_nar_is_refused_and_nothing_becomes_valid() {
     let f = fixture();
     let (top, _) = closure(&f.a, f._tmp.path());
     let cache = open(&format!("{}?compression=none", f.url));
-    push(&f.a, &cache, &[top.clone()], None, &mut |_| {}).unwrap();
+    push(&f.a, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap();
     // Change one byte of the big file's contents in the leaf's NAR.
     let leaf =
-        f.a.closure(&[top.clone()])
+        f.a.closure(std::slice::from_ref(&top))
             .unwrap()
             .into_iter()
             .find(|p| p.name() == "leaf")
@@ -126,7 +140,7 @@ fn a_changed_nar_is_refused_and_nothing_becomes_valid() {
         + 1000;
     bytes[at] = 8;
     std::fs::write(&nar_file, bytes).unwrap();
-    let e = pull(&f.b, &cache, &[top.clone()], None, &mut |_| {}).unwrap_err();
+    let e = pull(&f.b, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap_err();
     assert!(e.to_string().contains("is not the one expected"), "{e}");
     assert!(e.to_string().contains("-leaf"), "{e}");
     assert!(f.b.valid_paths().unwrap().is_empty());
@@ -141,18 +155,18 @@ fn signatures_are_checked_before_anything_is_downloaded() {
     let other = SecretKey::generate("other-1").unwrap();
     // Everything but `top` is signed.
     let mid_and_leaf: Vec<StorePath> =
-        f.a.closure(&[top.clone()])
+        f.a.closure(std::slice::from_ref(&top))
             .unwrap()
             .into_iter()
             .filter(|p| *p != top)
             .collect();
     push(&f.a, &cache, &mid_and_leaf, Some(&signer), &mut |_| {}).unwrap();
-    push(&f.a, &cache, &[top.clone()], None, &mut |_| {}).unwrap();
+    push(&f.a, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap();
     let mut downloaded = 0;
     let e = pull(
         &f.b,
         &cache,
-        &[top.clone()],
+        std::slice::from_ref(&top),
         Some(&[signer.public_key()]),
         &mut |_| downloaded += 1,
     )
@@ -196,7 +210,7 @@ fn missing_paths_and_other_store_dirs_are_errors() {
     let f = fixture();
     let (top, _) = closure(&f.a, f._tmp.path());
     let cache = open(&f.url);
-    let e = pull(&f.b, &cache, &[top.clone()], None, &mut |_| {}).unwrap_err();
+    let e = pull(&f.b, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap_err();
     assert!(e.to_string().contains("is not in binary cache"), "{e}");
     push(&f.a, &cache, &[top], None, &mut |_| {}).unwrap();
     let e = BinaryCache::open(&f.url, &StoreDir::new("/other/store")).unwrap_err();

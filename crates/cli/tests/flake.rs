@@ -325,6 +325,28 @@ fn bad_flakes_are_clear_errors() {
     write(
         &dir,
         "flake.nix",
+        "{ inputs.a.follows = \"nope\"; outputs = { self, a }: { x = 1; }; }\n",
+    );
+    let err = failed(&cairn(&store, &dir).args(["eval", ".#x"]).output().unwrap());
+    assert!(
+        err.contains("input 'a' follows 'nope', which is not an input"),
+        "{err}"
+    );
+    // A flake that is its own input.
+    write(
+        &dir,
+        "flake.nix",
+        &format!(
+            "{{ inputs.me.url = \"path:{}\"; outputs = {{ self, me }}: {{ x = 1; }}; }}\n",
+            dir.display()
+        ),
+    );
+    let err = failed(&cairn(&store, &dir).args(["eval", ".#x"]).output().unwrap());
+    assert!(err.contains("nest more than"), "{err}");
+    let _ = std::fs::remove_file(dir.join("flake.lock"));
+    write(
+        &dir,
+        "flake.nix",
         "{ inputs.x.url = \"github:a/b\"; outputs = _: { }; }\n",
     );
     let err = failed(&cairn(&store, &dir).args(["eval", ".#x"]).output().unwrap());

@@ -27,6 +27,9 @@ use crate::lock::{Lock, Node};
 
 const CALL_FLAKE: &str = include_str!("call-flake.nix");
 
+/// How deep inputs of inputs may nest: deeper is taken for a cycle.
+const MAX_INPUT_DEPTH: usize = 32;
+
 /// What loading a flake may do besides reading.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -152,6 +155,7 @@ pub fn load(
         },
     );
 
+    check_follows(&resolver.lock)?;
     let value = call(ev, &resolver.lock, &resolver.sources)?;
     Ok(Loaded {
         value,
@@ -373,6 +377,14 @@ impl Resolver<'_> {
             let url = spec.url.clone().unwrap_or_default();
             let mut path = at.to_vec();
             path.push(name.clone());
+            if path.len() > MAX_INPUT_DEPTH {
+                return Err(format!(
+                    "flake inputs nest more than {MAX_INPUT_DEPTH} deep ({}): does a flake \
+                     have itself as an input?",
+                    path.join("/")
+                )
+                .into());
+            }
             let key = self.resolve_one(ev, name, &url, spec, &path)?;
             refs.insert(name.clone(), json!(key));
         }
@@ -488,6 +500,33 @@ impl Resolver<'_> {
         self.lock.nodes.insert(key.clone(), node);
         Ok(key)
     }
+}
+
+/// Refuses a `follows` that names no input.
+fn check_follows(lock: &Lock) -> Result<(), FlakeError> {
+    for (node, n) in &lock.nodes {
+        for (name, spec) in &n.inputs {
+            if spec.is_array() && lock.resolve(spec).is_none() {
+                let target: Vec<&str> = spec
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .collect();
+                let owner = if *node == lock.root {
+                    String::new()
+                } else {
+                    format!(" of input '{node}'")
+                };
+                return Err(format!(
+                    "input '{name}'{owner} follows '{}', which is not an input",
+                    target.join("/")
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Calls the flakes of `lock` (`call-flake.nix`), with the sources fetched.

@@ -13,15 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{have, ok, skip, unpack};
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// Why the tests cannot run here, if they cannot.
@@ -41,7 +37,7 @@ fn missing_tools() -> Option<&'static str> {
 macro_rules! require_tools {
     () => {
         if let Some(why) = missing_tools() {
-            eprintln!("\n*** SKIPPED: {why} ***\n");
+            skip(why);
             return;
         }
     };
@@ -52,16 +48,6 @@ fn cairn(store: &Path) -> Command {
     cmd.env("CAIRN_STORE", store)
         .env("XDG_CACHE_HOME", store.join("cache"));
     cmd
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Builds the output `attr` of the flake in `dir` (`DIR#ATTR`) into `link`.
@@ -99,26 +85,6 @@ fn skopeo_json(args: &[&str], image: &Path) -> serde_json::Value {
         .output()
         .unwrap();
     serde_json::from_str(&ok(&out)).unwrap()
-}
-
-/// Copies the docker-archive to an OCI layout with skopeo (which checks every digest),
-/// unpacks it with umoci, and gives the root file system.
-fn unpack(archive: &Path, dir: &Path) -> PathBuf {
-    let oci = dir.join("oci");
-    ok(&Command::new("skopeo")
-        .args(["copy", "-q"])
-        .arg(format!("docker-archive:{}", archive.display()))
-        .arg(format!("oci:{}:latest", oci.display()))
-        .output()
-        .unwrap());
-    let bundle = dir.join("bundle");
-    ok(&Command::new("umoci")
-        .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:latest", oci.display()))
-        .arg(&bundle)
-        .output()
-        .unwrap());
-    bundle.join("rootfs")
 }
 
 fn free_port() -> u16 {
@@ -176,7 +142,7 @@ fn serve(image: &Path, rootfs: &Path) -> Option<(String, String)> {
             .read_to_string(&mut err)
             .unwrap();
         if err.contains("unshare") {
-            eprintln!("\n*** SKIPPED: user namespaces are not available to run the image ***\n");
+            skip("user namespaces are not available to run the image");
             return None;
         }
         panic!("the image's command stopped: {err}");

@@ -11,19 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::{have, skip, umoci_unpack, unpack};
+
 fn stdlib() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stdlib")
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn skip(why: &str) {
-    eprintln!("\n*** SKIPPED: {why} ***\n");
 }
 
 /// Whether the builds and the checks can run; says why not otherwise.
@@ -32,7 +24,7 @@ fn have_tools() -> bool {
         skip("no /bin/busybox (Debian's busybox-static) for the builds' /bin/sh");
         return false;
     }
-    if !have("skopeo") || !have("umoci") {
+    if !have("skopeo", "--version") || !have("umoci", "--version") {
         skip("skopeo or umoci is missing; the images are not checked by them");
         return false;
     }
@@ -156,40 +148,6 @@ fn build(dir: &Path, root: &Path, umask: &str, tz: &str) -> PathBuf {
     link
 }
 
-/// Copies the docker-archive `archive` to an OCI layout with skopeo (which checks every digest),
-/// unpacks it with umoci under `dir`, and gives the root file system.
-fn unpack(archive: &Path, dir: &Path) -> PathBuf {
-    let oci = dir.join("oci");
-    let copy = Command::new("skopeo")
-        .args(["copy", "-q"])
-        .arg(format!("docker-archive:{}", archive.display()))
-        .arg(format!("oci:{}:latest", oci.display()))
-        .output()
-        .unwrap();
-    assert!(
-        copy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&copy.stderr)
-    );
-    umoci_unpack(&format!("{}:latest", oci.display()), &dir.join("bundle"))
-}
-
-/// Unpacks the image `image` (`DIR:TAG` of an OCI layout) with umoci into the bundle `bundle`,
-/// and gives its root file system.
-fn umoci_unpack(image: &str, bundle: &Path) -> PathBuf {
-    let unpack = Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", image])
-        .arg(bundle)
-        .output()
-        .unwrap();
-    assert!(
-        unpack.status.success(),
-        "{}",
-        String::from_utf8_lossy(&unpack.stderr)
-    );
-    bundle.join("rootfs")
-}
-
 #[test]
 fn layered_images_are_valid_and_reproducible() {
     if !Path::new("/bin/busybox").exists() {
@@ -207,7 +165,7 @@ fn layered_images_are_valid_and_reproducible() {
         std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
         "the two builds of the image differ"
     );
-    if !have("skopeo") || !have("umoci") {
+    if !have("skopeo", "--version") || !have("umoci", "--version") {
         return skip("skopeo or umoci is missing; the image is not checked by them");
     }
     let inspect = Command::new("skopeo")
@@ -242,7 +200,10 @@ fn layered_images_are_valid_and_reproducible() {
 /// user namespace.
 #[test]
 fn the_example_image_runs() {
-    if !Path::new("/bin/busybox").exists() || !have("skopeo") || !have("umoci") {
+    if !Path::new("/bin/busybox").exists()
+        || !have("skopeo", "--version")
+        || !have("umoci", "--version")
+    {
         return skip("busybox, skopeo or umoci is missing; the example image is not run");
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -4,7 +4,8 @@
 #   cairn build ./examples/hello-image        # ./result is a docker-archive
 #   docker load < result   (or: podman load < result, skopeo inspect docker-archive:result)
 #
-# Until the standard library is bundled into cairn (with flakes), it is imported by its path.
+# The standard library is taken from this checkout by its path, so the image follows the
+# sources; elsewhere `import <cairn> { }` is the copy bundled into cairn.
 let
   docker = (import ../../stdlib { }).dockerTools;
   system = "x86_64-linux";

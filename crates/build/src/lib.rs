@@ -9,8 +9,11 @@
 //! registers them all at once. A build that fails registers nothing and leaves nothing but
 //! its log (and, with `keep_failed`, its folder).
 //!
-//! Where substitution (fetching outputs from a binary cache) will come, `Builder::substitute`
-//! is asked first for each derivation; today it finds nothing.
+//! Before anything is built, `Builder::decide` asks the store's substituter (binary caches)
+//! for the missing outputs, from the derivations asked for down: a derivation whose outputs a
+//! cache has is fetched, and its inputs are not even looked at; the others are built, and
+//! their inputs asked about in turn. With `jobs == 0` nothing may be built: a derivation no
+//! cache has is an error that says why, before anything is fetched.
 
 pub mod env;
 pub mod fetchurl;
@@ -43,7 +46,7 @@ pub struct BuildOptions {
     pub cores: usize,
     /// Keep the build folder of a failed build.
     pub keep_failed: bool,
-    /// How many builds run at once.
+    /// How many builds run at once; 0 forbids building (what is missing must be fetched).
     pub jobs: usize,
 }
 
@@ -103,6 +106,8 @@ pub enum Event<'a> {
     Built(&'a str),
     /// A line of a build's log.
     Log(&'a str, &'a str),
+    /// Outputs are fetched from a binary cache instead of being built.
+    Fetch(cairn_store::CopyEvent<'a>),
     /// Something the user should know about a build: (derivation, message).
     Note(&'a str, &'a str),
 }
@@ -135,6 +140,26 @@ type FixedHash = (IngestionMethod, Hash);
 
 fn failed(msg: impl Into<String>) -> BuildError {
     BuildError::Failed(msg.into())
+}
+
+/// What `realise` will do: the output paths to fetch, and the derivations to build, each
+/// with why its outputs are not fetched instead.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub fetch: Vec<StorePath>,
+    pub build: BTreeMap<StorePath, String>,
+}
+
+/// Whether a derivation's outputs may be fetched (`allowSubstitutes`, true unless set to
+/// false: `""` in the environment, or `false` in structured attributes).
+fn substitutes_allowed(drv: &Derivation) -> bool {
+    if let Some(json) = drv.env.get("__json") {
+        return serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v.get("allowSubstitutes").and_then(|a| a.as_bool()))
+            .unwrap_or(true);
+    }
+    drv.env.get("allowSubstitutes").is_none_or(|v| v == "1")
 }
 
 /// The state of `realise`, shared by its workers.
@@ -236,12 +261,22 @@ impl<'a> Builder<'a> {
         drvs: &[StorePath],
     ) -> Result<BTreeMap<StorePath, BTreeMap<String, StorePath>>> {
         let (order, known) = self.plan(drvs)?;
-        let mut todo: Vec<&StorePath> = Vec::new();
-        for p in &order {
-            if !(self.outputs_valid(&known[p])? || self.substitute(p, &known[p])?) {
-                todo.push(p);
-            }
+        let decision = self.decide(drvs, &known)?;
+        if self.options.jobs == 0 && !decision.build.is_empty() {
+            return Err(failed(self.cannot_build(&decision)));
         }
+        if !decision.fetch.is_empty()
+            && let Some(sub) = self.store.substituter()
+        {
+            sub.fetch(&self.store, &decision.fetch, &|e| {
+                (self.events)(Event::Fetch(e))
+            })
+            .map_err(|e| failed(e.to_string()))?;
+        }
+        let todo: Vec<&StorePath> = order
+            .iter()
+            .filter(|p| decision.build.contains_key(*p))
+            .collect();
         let pending: BTreeSet<&StorePath> = todo.iter().copied().collect();
         // What is valid already must stay while the builds that need it run.
         for p in &order {
@@ -354,10 +389,91 @@ impl<'a> Builder<'a> {
         self.build_one(p, drv)
     }
 
-    /// The hook for binary caches: fetch the outputs of `drv` instead of building them.
-    /// Nothing is configured yet, so nothing is found.
-    fn substitute(&self, _path: &StorePath, _drv: &Derivation) -> Result<bool> {
-        Ok(false)
+    /// What to fetch and what to build for `drvs`, whose derivations (and their inputs') are
+    /// in `known`: from `drvs` down, the missing outputs of each level are asked of the
+    /// substituter together. A derivation whose missing outputs can all be fetched is fetched,
+    /// and its inputs are not needed; the others are built, and their inputs looked at next.
+    pub fn decide(
+        &self,
+        drvs: &[StorePath],
+        known: &BTreeMap<StorePath, Derivation>,
+    ) -> Result<Decision> {
+        let sub = self.store.substituter();
+        let mut decision = Decision::default();
+        let mut seen = BTreeSet::new();
+        let mut level: Vec<StorePath> = drvs.to_vec();
+        while !level.is_empty() {
+            // Each derivation with missing outputs: the outputs, and whether any has no path
+            // known before it is built.
+            let mut missing = Vec::new();
+            for d in std::mem::take(&mut level) {
+                if !seen.insert(d.clone()) {
+                    continue;
+                }
+                let drv = known.get(&d).ok_or_else(|| {
+                    failed(format!("derivation '{}' was not read", self.print(&d)))
+                })?;
+                let mut outputs = Vec::new();
+                let mut floating = false;
+                for out in drv.outputs.values() {
+                    match out.path() {
+                        Some(p) if self.store.is_valid(p)? => {}
+                        Some(p) => outputs.push(p.clone()),
+                        None => floating = true,
+                    }
+                }
+                if !outputs.is_empty() || floating {
+                    missing.push((d, outputs, floating));
+                }
+            }
+            let asked: Vec<StorePath> = missing
+                .iter()
+                .filter(|(d, _, floating)| !floating && substitutes_allowed(&known[d]))
+                .flat_map(|(_, outputs, _)| outputs.iter().cloned())
+                .collect();
+            let answers = match sub {
+                Some(sub) if !asked.is_empty() => sub.query(&asked),
+                _ => BTreeMap::new(),
+            };
+            for (d, outputs, floating) in missing {
+                let why_not = if sub.is_none() {
+                    Some("no binary cache is configured".to_string())
+                } else if floating {
+                    Some("its outputs have no paths before it is built".to_string())
+                } else if !substitutes_allowed(&known[&d]) {
+                    Some("it is built locally (`allowSubstitutes = false`)".to_string())
+                } else {
+                    outputs.iter().find_map(|o| match answers.get(o) {
+                        Some(Ok(_)) => None,
+                        Some(Err(why)) => Some(format!("'{}': {why}", self.print(o))),
+                        None => Some(format!("'{}' was not asked about", self.print(o))),
+                    })
+                };
+                match why_not {
+                    None => decision.fetch.extend(outputs),
+                    Some(why) => {
+                        level.extend(known[&d].input_drvs.keys().cloned());
+                        decision.build.insert(d, why);
+                    }
+                }
+            }
+        }
+        Ok(decision)
+    }
+
+    /// Why `-j 0` cannot do without building: what would have to be built, and why no cache
+    /// gives it.
+    fn cannot_build(&self, decision: &Decision) -> String {
+        let n = decision.build.len();
+        let mut msg = format!(
+            "building is forbidden (-j 0), but {} {} would have to be built:",
+            n,
+            if n == 1 { "derivation" } else { "derivations" }
+        );
+        for (d, why) in &decision.build {
+            msg.push_str(&format!("\n  {}\n    {why}", self.print(d)));
+        }
+        msg
     }
 
     /// The store paths a build may see: the closure of its sources and of the outputs of its

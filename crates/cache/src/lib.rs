@@ -4,8 +4,10 @@
 //! in Nix's text forms (`signing`).
 //!
 //! `BinaryCache` reads and writes that layout over a `backend::Backend`, which only stores
-//! files (`file:///dir` today). `copy` moves closures between a cache and the local store,
-//! checking signatures and NAR hashes before a path becomes valid.
+//! files. `copy` moves closures between a cache and the local store, in parallel, checking
+//! signatures and NAR hashes before a path becomes valid. `Substituters` is the store's
+//! substituter over a list of caches: what `cairn build` and the evaluator ask for a path
+//! they lack.
 //!
 //! This crate does not evaluate, build or decide policy: which keys are trusted and which
 //! caches are asked come from the caller.
@@ -15,6 +17,7 @@ pub mod compression;
 pub mod copy;
 pub mod narinfo;
 pub mod signing;
+pub mod substituters;
 
 use std::io::{self, Read, Seek, Write};
 
@@ -25,6 +28,7 @@ pub use crate::compression::Compression;
 pub use crate::copy::{CopyReport, pull, push};
 pub use crate::narinfo::{CacheInfo, FormatError, NarInfo, SignatureError};
 pub use crate::signing::{KeyError, PublicKey, SecretKey};
+pub use crate::substituters::Substituters;
 
 /// Why a cache operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +57,8 @@ pub enum CacheError {
     NotInCache { path: String, url: String },
     #[error("binary cache `{url}`: {why}")]
     Corrupt { url: String, why: String },
+    #[error("cannot fetch '{path}': {why}")]
+    Unavailable { path: String, why: String },
 }
 
 impl CacheError {

@@ -5,9 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use cairn_build::{BuildOptions, Builder, Event};
+use cairn_store::CopyEvent;
 
 use crate::eval::InputArgs;
 use crate::instantiate::instantiate;
+use crate::store::human_size;
 use crate::{ColorChoice, GlobalArgs, Outcome};
 
 #[derive(Debug, clap::Args)]
@@ -40,7 +42,8 @@ pub(crate) struct BuildArgs {
     #[arg(long, short = 'K')]
     keep_failed: bool,
 
-    /// How many builds may run at once [default: the number of cores].
+    /// How many builds may run at once [default: the number of cores]; 0 builds nothing:
+    /// what is missing must come from a binary cache (`--substituters`).
     #[arg(short = 'j', long = "max-jobs", value_name = "N")]
     jobs: Option<usize>,
 
@@ -88,37 +91,39 @@ pub(crate) fn run(
             cairn_build::parse_sandbox_paths(paths).map_err(|e| anyhow::anyhow!(e))?;
     }
     if let Some(j) = args.jobs {
-        if j == 0 {
-            anyhow::bail!("-j 0 forbids building, and no binary cache is configured to fetch from");
-        }
         options.jobs = j;
     }
     let builder = Builder::new(store.clone(), options, &events);
 
     if args.dry_run {
-        let (order, known) = builder.plan(&drvs)?;
-        let mut missing = Vec::new();
-        for p in &order {
-            let drv = &known[p];
-            let mut valid = true;
-            for out in drv.outputs.values() {
-                valid &= out
-                    .path()
-                    .is_some_and(|o| store.is_valid(o).unwrap_or(false));
-            }
-            if !valid {
-                missing.push(store.store_dir().print(p));
-            }
+        let (_, known) = builder.plan(&drvs)?;
+        let decision = builder.decide(&drvs, &known)?;
+        let print = |p: &cairn_store::StorePath| store.store_dir().print(p);
+        if decision.build.is_empty() && decision.fetch.is_empty() {
+            eprintln!("nothing to build or fetch");
         }
-        if missing.is_empty() {
-            eprintln!("nothing to build");
-        } else if missing.len() == 1 {
-            eprintln!("this derivation will be built:");
-            eprintln!("  {}", missing[0]);
-        } else {
-            eprintln!("these {} derivations will be built:", missing.len());
-            for m in missing {
-                eprintln!("  {m}");
+        match decision.build.len() {
+            0 => {}
+            1 => eprintln!("this derivation will be built:"),
+            n => eprintln!("these {n} derivations will be built:"),
+        }
+        for d in decision.build.keys() {
+            eprintln!("  {}", print(d));
+        }
+        if !decision.fetch.is_empty() {
+            let sub = store.substituter().map(|s| s.query(&decision.fetch));
+            let size: u64 = sub
+                .iter()
+                .flat_map(|found| found.values())
+                .filter_map(|f| f.as_ref().ok())
+                .map(|f| f.download_size.unwrap_or(f.nar_size))
+                .sum();
+            match decision.fetch.len() {
+                1 => eprintln!("this path will be fetched ({}):", human_size(size)),
+                n => eprintln!("these {n} paths will be fetched ({}):", human_size(size)),
+            }
+            for p in &decision.fetch {
+                eprintln!("  {}", print(p));
             }
         }
         return Ok(Outcome::Success);
@@ -132,6 +137,14 @@ pub(crate) fn run(
 
     let outputs = builder.realise(&drvs);
     progress.finish();
+    let (fetched, bytes) = progress.fetched();
+    if chatty && fetched > 0 {
+        eprintln!(
+            "fetched {} ({}) from binary caches",
+            crate::store::plural(fetched, "path", "paths"),
+            human_size(bytes)
+        );
+    }
     let outputs = match outputs {
         Ok(o) => o,
         Err(cairn_build::BuildError::Failed(msg)) => {
@@ -192,6 +205,52 @@ pub(crate) fn run(
     Ok(Outcome::Success)
 }
 
+/// Builds (or fetches) what `input` names, as `cairn build --no-link` does, and returns its
+/// output paths; `None` when the evaluation or a build failed (and said so).
+pub(crate) fn realise_input(
+    store: &std::sync::Arc<cairn_store::LocalStore>,
+    input: &InputArgs,
+    global: &GlobalArgs,
+    color: ColorChoice,
+) -> anyhow::Result<Option<Vec<cairn_store::StorePath>>> {
+    let Some(found) = instantiate(store, input, color)? else {
+        return Ok(None);
+    };
+    let mut drvs = Vec::new();
+    for (drv, _) in &found {
+        let p = store.store_dir().parse(drv)?;
+        if !drvs.contains(&p) {
+            drvs.push(p);
+        }
+    }
+    let progress = Progress::new(global.chatty(), false, false);
+    let events = |e: Event<'_>| progress.event(e);
+    let builder = Builder::new(
+        store.clone(),
+        BuildOptions::new(std::env::current_exe()?),
+        &events,
+    );
+    let outputs = builder.realise(&drvs);
+    progress.finish();
+    let outputs = match outputs {
+        Ok(o) => o,
+        Err(cairn_build::BuildError::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut paths = Vec::new();
+    for (drv, output) in &found {
+        let p = store.store_dir().parse(drv)?;
+        let Some(out_path) = outputs.get(&p).and_then(|o| o.get(output)) else {
+            anyhow::bail!("derivation '{drv}' has no output '{output}'");
+        };
+        paths.push(out_path.clone());
+    }
+    Ok(Some(paths))
+}
+
 /// `--check`: each derivation built again, its outputs compared with the registered ones.
 fn check(
     builder: &Builder<'_>,
@@ -243,6 +302,8 @@ pub(crate) struct Progress {
     logs: bool,
     bar: Option<indicatif::ProgressBar>,
     state: std::sync::Mutex<(usize, usize, usize)>,
+    /// Paths to fetch, fetched, and the bytes that took.
+    fetched: std::sync::Mutex<(usize, usize, u64)>,
 }
 
 impl Progress {
@@ -263,6 +324,7 @@ impl Progress {
             logs,
             bar,
             state: std::sync::Mutex::new((0, 0, 0)),
+            fetched: std::sync::Mutex::new((0, 0, 0)),
         }
     }
 
@@ -284,6 +346,21 @@ impl Progress {
                 Some(bar) => bar.println(format!("{}: {note}", short(name))),
                 None => eprintln!("{}: {note}", short(name)),
             },
+            Event::Fetch(e) => {
+                let mut f = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+                match e {
+                    CopyEvent::Planned { paths, .. } => f.0 += paths,
+                    CopyEvent::Started(path) => match &self.bar {
+                        Some(bar) => bar.set_message(format!("fetching {}", path.name())),
+                        None if self.chatty => eprintln!("fetching '{}'...", path.base_name()),
+                        None => {}
+                    },
+                    CopyEvent::Done(_, bytes) => {
+                        f.1 += 1;
+                        f.2 += bytes;
+                    }
+                }
+            }
             Event::Log(name, line) => {
                 if self.logs {
                     eprintln!("{}> {line}", short(name));
@@ -294,11 +371,24 @@ impl Progress {
         }
         if let Some(bar) = &self.bar {
             let running = *started - *built;
+            let (to_fetch, fetched, bytes) =
+                *self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+            let fetching = if to_fetch > 0 {
+                format!("{fetched}/{to_fetch} fetched ({}), ", human_size(bytes))
+            } else {
+                String::new()
+            };
             bar.set_prefix(format!(
-                "{built}/{planned} built, {running} running, {} left",
+                "{fetching}{built}/{planned} built, {running} running, {} left",
                 planned.saturating_sub(*started)
             ));
         }
+    }
+
+    /// What was fetched: (paths, bytes).
+    pub(crate) fn fetched(&self) -> (usize, u64) {
+        let f = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        (f.1, f.2)
     }
 
     pub(crate) fn finish(&self) {

@@ -35,7 +35,7 @@ pub(crate) struct EvalArgs {
 }
 
 /// What to evaluate, shared by `cairn eval` and `cairn instantiate`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub(crate) struct InputArgs {
     /// The file to evaluate (a directory means its `default.nix`), `-` for standard input, or
     /// an installable (`.#docker`, `git+file:///repo?rev=SHA#docker`).
@@ -84,6 +84,14 @@ pub(crate) struct InputArgs {
 }
 
 impl InputArgs {
+    /// An installable alone, as `cairn copy` takes them.
+    pub(crate) fn of_installable(installable: &str) -> InputArgs {
+        InputArgs {
+            file: Some(PathBuf::from(installable)),
+            ..InputArgs::default()
+        }
+    }
+
     /// The installable the file argument names (`.#docker`, `git+file:///r?rev=SHA#x`, or a
     /// folder with a `flake.nix` and no `default.nix`), if it names one.
     pub(crate) fn installable(&self) -> Option<String> {

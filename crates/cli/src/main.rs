@@ -21,6 +21,7 @@ mod parse;
 mod repl;
 mod stdlib;
 mod store;
+mod substitute;
 
 use std::process::ExitCode;
 
@@ -238,6 +239,26 @@ pub(crate) struct GlobalArgs {
         help_heading = "Global options"
     )]
     quiet: bool,
+
+    /// Binary caches to fetch store paths from before building them, separated by spaces
+    /// (repeatable; `''` for none) [default: `substituters` of the configuration file]
+    #[arg(
+        long,
+        value_name = "URLS",
+        global = true,
+        help_heading = "Binary caches"
+    )]
+    substituters: Vec<String>,
+
+    /// Public keys (`name:base64`) whose signatures on fetched paths are trusted, separated
+    /// by spaces (repeatable) [default: `trusted-public-keys` of the configuration file]
+    #[arg(
+        long,
+        value_name = "KEYS",
+        global = true,
+        help_heading = "Binary caches"
+    )]
+    trusted_public_keys: Vec<String>,
 }
 
 impl GlobalArgs {
@@ -260,11 +281,25 @@ impl GlobalArgs {
     }
 
     /// Opens the store, creating it when needed.
+    /// Opens (creating it when needed) the store, with the binary caches in effect as its
+    /// substituter.
     pub(crate) fn open_store(&self) -> anyhow::Result<std::sync::Arc<cairn_store::LocalStore>> {
         let root = self.store_root()?;
         let store =
             cairn_store::LocalStore::open(&root, cairn_store::StoreDir::new(&self.store_dir))?;
+        let (urls, keys) = self.binary_caches()?;
+        if !urls.is_empty() {
+            store.set_substituter(substitute::Lazy::new(urls, store.store_dir().clone(), keys));
+        }
         Ok(std::sync::Arc::new(store))
+    }
+
+    /// The binary caches to fetch from and the keys trusted, from the command line or the
+    /// configuration file.
+    pub(crate) fn binary_caches(
+        &self,
+    ) -> anyhow::Result<(Vec<String>, Vec<cairn_cache::PublicKey>)> {
+        substitute::settings(&self.substituters, &self.trusted_public_keys)
     }
 
     /// Opens the store if it exists with this store directory, without creating anything.
@@ -352,7 +387,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Hash(args) => hash::run(args),
         Command::HostTools(cmd) => host_tools::run(cmd, &cli.global),
         Command::Flake(cmd) => flake::run(cmd, &cli.global, cli.color),
-        Command::Copy(args) => copy::run(args, &cli.global),
+        Command::Copy(args) => copy::run(args, &cli.global, cli.color),
         Command::Key(cmd) => key::run(cmd),
     }
 }

@@ -77,8 +77,9 @@ fn store_name(tool: &str, version: &str) -> String {
     }
 }
 
-/// Imports `request.tool`: from the store when its pin names a valid path, else from the host,
-/// checked against the pin. Without `local`, only the path is computed.
+/// Imports `request.tool`: from the store when its pin names a valid path, or from a binary
+/// cache that has that path (the store's substituter), else from the host, checked against
+/// the pin. Without `local`, only the path is computed.
 pub fn import_host_tool(
     local: Option<&LocalStore>,
     write: bool,
@@ -110,7 +111,16 @@ pub fn import_host_tool(
                 false,
             )
             .map_err(|e| e.to_string())?;
-        if local.is_valid(&path).map_err(|e| e.to_string())? {
+        // Valid already, or fetched from a binary cache: the path is the pin's, so whatever
+        // is fetched is checked against the pin as it is unpacked.
+        let valid = if write {
+            local
+                .ensure_valid(&path)
+                .map_err(|e| format!("cannot fetch host tool '{tool}' from a binary cache: {e}"))?
+        } else {
+            local.is_valid(&path).map_err(|e| e.to_string())?
+        };
+        if valid {
             if write {
                 local.add_temp_root(&path).map_err(|e| e.to_string())?;
             }
@@ -121,7 +131,21 @@ pub fn import_host_tool(
             });
         }
     }
-    let found = find(tool)?;
+    let found = find(tool).map_err(|e| match (&pinned, local) {
+        (Some(_), Some(local)) => {
+            let asked = match local.substituter() {
+                Some(sub) => format!(
+                    "no binary cache has the pinned path (asked: {})",
+                    sub.describe()
+                ),
+                None => "no binary cache is configured to fetch the pinned path from \
+                         (`--substituters`)"
+                    .to_string(),
+            };
+            format!("{e}\n{asked}")
+        }
+        _ => e,
+    })?;
     let hash = found.nar_hash()?;
     if let Some(pin) = &pinned
         && *pin != hash

@@ -18,6 +18,7 @@ pub mod nar;
 pub mod nixbase32;
 pub mod restore;
 pub mod store_path;
+pub mod substitute;
 
 pub use crate::derivation::{Derivation, Output};
 pub use crate::hash::{Encoding, Hash, HashAlgo, HashError, Hasher, HashingReader, HashingWriter};
@@ -29,3 +30,4 @@ pub use crate::store_path::{
     DRV_EXTENSION, IngestionMethod, StoreDir, StorePath, StorePathError, hash_placeholder,
     output_path_name,
 };
+pub use crate::substitute::{CopyEvent, Substitutable, Substituter};

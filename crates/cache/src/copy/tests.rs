@@ -4,15 +4,15 @@ use cairn_store::{HashAlgo, IngestionMethod, LocalStore, StoreDir};
 
 use super::*;
 
-struct Fixture {
-    _tmp: tempfile::TempDir,
-    a: LocalStore,
-    b: LocalStore,
-    url: String,
-    cache_dir: std::path::PathBuf,
+pub(crate) struct Fixture {
+    pub(crate) _tmp: tempfile::TempDir,
+    pub(crate) a: LocalStore,
+    pub(crate) b: LocalStore,
+    pub(crate) url: String,
+    pub(crate) cache_dir: std::path::PathBuf,
 }
 
-fn fixture() -> Fixture {
+pub(crate) fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StoreDir::new("/nix/store");
     let a = LocalStore::open(&tmp.path().join("a"), dir.clone()).unwrap();
@@ -28,7 +28,10 @@ fn fixture() -> Fixture {
 }
 
 /// A closure of three paths: `top` refers to `mid` and `leaf`, `mid` to `leaf`.
-fn closure(store: &LocalStore, tmp: &std::path::Path) -> (StorePath, BTreeSet<StorePath>) {
+pub(crate) fn closure(
+    store: &LocalStore,
+    tmp: &std::path::Path,
+) -> (StorePath, BTreeSet<StorePath>) {
     let tree = tmp.join("tree");
     std::fs::create_dir_all(tree.join("bin")).unwrap();
     std::fs::write(tree.join("bin/x"), vec![7u8; 100_000]).unwrap();
@@ -68,7 +71,7 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
             &cache,
             std::slice::from_ref(&top),
             Some(&key),
-            &mut |_| {},
+            &|_| {},
         )
         .unwrap();
         assert_eq!(pushed.copied.len(), 3);
@@ -85,7 +88,7 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
             &cache,
             std::slice::from_ref(&top),
             Some(&key),
-            &mut |_| {},
+            &|_| {},
         )
         .unwrap();
         assert_eq!((again.copied.len(), again.skipped), (0, 3));
@@ -95,7 +98,7 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
             &cache,
             std::slice::from_ref(&top),
             Some(&[key.public_key()]),
-            &mut |_| {},
+            &|_| {},
         )
         .unwrap();
         assert_eq!(pulled.copied.len(), 3, "{compression}");
@@ -112,7 +115,7 @@ fn a_closure_goes_to_a_cache_and_back_in_every_compression() {
             assert_eq!(ib.sigs.len(), 1);
         }
         assert!(f.b.verify(true, &mut |_| {}).unwrap().is_ok());
-        let again = pull(&f.b, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap();
+        let again = pull(&f.b, &cache, std::slice::from_ref(&top), None, &|_| {}).unwrap();
         assert_eq!((again.copied.len(), again.skipped), (0, 1));
     }
 }
@@ -122,7 +125,7 @@ fn a_changed_nar_is_refused_and_nothing_becomes_valid() {
     let f = fixture();
     let (top, _) = closure(&f.a, f._tmp.path());
     let cache = open(&format!("{}?compression=none", f.url));
-    push(&f.a, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap();
+    push(&f.a, &cache, std::slice::from_ref(&top), None, &|_| {}).unwrap();
     // Change one byte of the big file's contents in the leaf's NAR.
     let leaf =
         f.a.closure(std::slice::from_ref(&top))
@@ -140,7 +143,7 @@ fn a_changed_nar_is_refused_and_nothing_becomes_valid() {
         + 1000;
     bytes[at] = 8;
     std::fs::write(&nar_file, bytes).unwrap();
-    let e = pull(&f.b, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap_err();
+    let e = pull(&f.b, &cache, std::slice::from_ref(&top), None, &|_| {}).unwrap_err();
     assert!(e.to_string().contains("is not the one expected"), "{e}");
     assert!(e.to_string().contains("-leaf"), "{e}");
     assert!(f.b.valid_paths().unwrap().is_empty());
@@ -160,19 +163,23 @@ fn signatures_are_checked_before_anything_is_downloaded() {
             .into_iter()
             .filter(|p| *p != top)
             .collect();
-    push(&f.a, &cache, &mid_and_leaf, Some(&signer), &mut |_| {}).unwrap();
-    push(&f.a, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap();
-    let mut downloaded = 0;
+    push(&f.a, &cache, &mid_and_leaf, Some(&signer), &|_| {}).unwrap();
+    push(&f.a, &cache, std::slice::from_ref(&top), None, &|_| {}).unwrap();
+    let downloaded = std::sync::atomic::AtomicUsize::new(0);
     let e = pull(
         &f.b,
         &cache,
         std::slice::from_ref(&top),
         Some(&[signer.public_key()]),
-        &mut |_| downloaded += 1,
+        &|e| {
+            if let CopyEvent::Started(_) = e {
+                downloaded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
     )
     .unwrap_err();
     assert!(e.to_string().contains("is not signed"), "{e}");
-    assert_eq!(downloaded, 0);
+    assert_eq!(downloaded.into_inner(), 0);
 
     // Signed by an untrusted key: the message names it.
     let e = pull(
@@ -180,7 +187,7 @@ fn signatures_are_checked_before_anything_is_downloaded() {
         &cache,
         &mid_and_leaf,
         Some(&[other.public_key()]),
-        &mut |_| {},
+        &|_| {},
     )
     .unwrap_err();
     assert!(e.to_string().contains("`signer-1`"), "{e}");
@@ -193,7 +200,7 @@ fn signatures_are_checked_before_anything_is_downloaded() {
             .replacen("other-1", "signer-1", 1),
     )
     .unwrap();
-    let e = pull(&f.b, &cache, &mid_and_leaf, Some(&[forged]), &mut |_| {}).unwrap_err();
+    let e = pull(&f.b, &cache, &mid_and_leaf, Some(&[forged]), &|_| {}).unwrap_err();
     assert!(
         matches!(e, CacheError::Signature(crate::SignatureError::Invalid { ref key, .. }) if key == "signer-1"),
         "{e}"
@@ -201,7 +208,7 @@ fn signatures_are_checked_before_anything_is_downloaded() {
     assert!(f.b.valid_paths().unwrap().is_empty());
 
     // Without checking, the hashes still hold.
-    let ok = pull(&f.b, &cache, &[top], None, &mut |_| {}).unwrap();
+    let ok = pull(&f.b, &cache, &[top], None, &|_| {}).unwrap();
     assert_eq!(ok.copied.len(), 3);
 }
 
@@ -210,9 +217,9 @@ fn missing_paths_and_other_store_dirs_are_errors() {
     let f = fixture();
     let (top, _) = closure(&f.a, f._tmp.path());
     let cache = open(&f.url);
-    let e = pull(&f.b, &cache, std::slice::from_ref(&top), None, &mut |_| {}).unwrap_err();
+    let e = pull(&f.b, &cache, std::slice::from_ref(&top), None, &|_| {}).unwrap_err();
     assert!(e.to_string().contains("is not in binary cache"), "{e}");
-    push(&f.a, &cache, &[top], None, &mut |_| {}).unwrap();
+    push(&f.a, &cache, &[top], None, &|_| {}).unwrap();
     let e = BinaryCache::open(&f.url, &StoreDir::new("/other/store")).unwrap_err();
     assert!(e.to_string().contains("'/nix/store'"), "{e}");
     let e = BinaryCache::open(
@@ -243,4 +250,59 @@ fn references_come_first_and_cycles_end() {
         (y.clone(), BTreeSet::from([x.clone()])),
     ]);
     assert_eq!(references_first(&cycle, |r| r).len(), 2);
+}
+
+#[test]
+fn work_runs_in_parallel_but_never_before_its_references() {
+    // A chain a <- b <- c and ten independent paths: every path starts after its references
+    // ended, and with four jobs the independent ones overlap.
+    let p = |i: usize| StorePath::from_base_name(&format!("{}-p{i}", "0".repeat(32))).unwrap();
+    let mut nodes = BTreeMap::new();
+    nodes.insert(p(0), BTreeSet::new());
+    nodes.insert(p(1), BTreeSet::from([p(0)]));
+    nodes.insert(p(2), BTreeSet::from([p(1), p(0)]));
+    for i in 3..13 {
+        nodes.insert(p(i), BTreeSet::new());
+    }
+    let ended = Mutex::new(BTreeSet::new());
+    let running = std::sync::atomic::AtomicUsize::new(0);
+    let most = std::sync::atomic::AtomicUsize::new(0);
+    in_order(
+        &nodes,
+        |r| r,
+        4,
+        |path, refs| {
+            use std::sync::atomic::Ordering::SeqCst;
+            {
+                let ended = ended.lock().unwrap();
+                assert!(
+                    refs.iter().all(|r| ended.contains(r)),
+                    "{path:?} started early"
+                );
+            }
+            let now = running.fetch_add(1, SeqCst) + 1;
+            most.fetch_max(now, SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            running.fetch_sub(1, SeqCst);
+            ended.lock().unwrap().insert(path.clone());
+            Ok::<(), ()>(())
+        },
+    )
+    .unwrap();
+    assert_eq!(ended.into_inner().unwrap().len(), 13);
+    assert!(most.into_inner() > 1);
+
+    // The first error stops what has not started, and is returned.
+    let started = std::sync::atomic::AtomicUsize::new(0);
+    let e = in_order(
+        &nodes,
+        |r| r,
+        1,
+        |path, _| {
+            started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if *path == p(0) { Err("broken") } else { Ok(()) }
+        },
+    );
+    assert_eq!(e, Err("broken"));
+    assert!(started.into_inner() < 13);
 }

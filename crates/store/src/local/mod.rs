@@ -126,6 +126,8 @@ pub struct LocalStore {
     db: Mutex<db::Db>,
     temp_roots: Mutex<Option<TempRoots>>,
     batch: Mutex<Option<Batch>>,
+    /// Where paths the store lacks may be fetched from.
+    substituter: std::sync::OnceLock<std::sync::Arc<dyn crate::Substituter>>,
 }
 
 /// Paths added since `begin_batch`: in place on disk, registered by `commit_batch`.
@@ -181,7 +183,36 @@ impl LocalStore {
             db: Mutex::new(db),
             temp_roots: Mutex::new(None),
             batch: Mutex::new(None),
+            substituter: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets where paths the store lacks are fetched from (once; later calls change nothing).
+    pub fn set_substituter(&self, substituter: std::sync::Arc<dyn crate::Substituter>) {
+        let _ = self.substituter.set(substituter);
+    }
+
+    /// Where paths the store lacks are fetched from, if anywhere.
+    pub fn substituter(&self) -> Option<&dyn crate::Substituter> {
+        self.substituter.get().map(|s| &**s)
+    }
+
+    /// Makes `path` valid by fetching it, when it is not valid and a substituter has it.
+    /// Returns whether it is valid now; a failed fetch is an error, a path no source has is
+    /// `false`.
+    pub fn ensure_valid(&self, path: &StorePath) -> Result<bool> {
+        if self.is_valid(path)? {
+            return Ok(true);
+        }
+        let Some(sub) = self.substituter() else {
+            return Ok(false);
+        };
+        let found = sub.query(std::slice::from_ref(path));
+        if !matches!(found.get(path), Some(Ok(_))) {
+            return Ok(false);
+        }
+        sub.fetch(self, std::slice::from_ref(path), &|_| {})?;
+        self.is_valid(path)
     }
 
     /// The logical store directory.

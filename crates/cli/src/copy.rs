@@ -28,6 +28,12 @@ pub(crate) struct CopyArgs {
     #[arg(long, value_name = "FILE", requires = "to")]
     sign_key: Option<std::path::PathBuf>,
 
+    /// Copy the derivations of installables (and with them every source and host tool they
+    /// use, such as a pinned Go) instead of building them and copying their outputs, so that
+    /// a machine without those tools can build from the cache.
+    #[arg(long, requires = "to")]
+    derivation: bool,
+
     /// Import paths whatever their signatures (their NAR hashes are still checked).
     #[arg(long, conflicts_with = "to")]
     no_check_sigs: bool,
@@ -70,6 +76,17 @@ pub(crate) fn run(
         for p in &args.paths {
             if cairn_flake::looks_like_installable(p) {
                 let input = crate::eval::InputArgs::of_installable(p);
+                if args.derivation {
+                    match crate::instantiate::instantiate(&store, &input, color)? {
+                        Some(found) => {
+                            for (drv, _) in found {
+                                roots.push(dir.parse(&drv)?);
+                            }
+                        }
+                        None => return Ok(Outcome::Rejected),
+                    }
+                    continue;
+                }
                 match crate::build::realise_input(&store, &input, global, color)? {
                     Some(paths) => roots.extend(paths),
                     None => return Ok(Outcome::Rejected),

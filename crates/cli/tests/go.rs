@@ -197,6 +197,102 @@ fn the_quotes_image_answers_with_a_quote() {
     assert!(health.ends_with("\r\n\r\nok\n"), "{health}");
 }
 
+/// A binary cache carries the image and the tools to make it: built in one store and copied
+/// to a `file://` cache with its derivations (and so the pinned Go), it comes out of the cache
+/// in a fresh store on a machine without Go, with building forbidden (`-j 0`), byte for byte
+/// the same. A key that is not trusted, and a NAR changed by one byte, are refused.
+#[test]
+fn the_quotes_image_comes_from_a_cache_without_building() {
+    require_tools!();
+    let tmp = tempfile::tempdir().unwrap();
+    let flake = format!(
+        "{}#docker",
+        repo().join("examples/douglas-adams-quotes").display()
+    );
+    let link = tmp.path().join("result");
+    ok(&cairn(&tmp.path().join("a"))
+        .args(["build", "-q", "-o"])
+        .arg(&link)
+        .arg(&flake)
+        .output()
+        .unwrap());
+    let secret = ok(&cairn(&tmp.path().join("a"))
+        .args(["key", "generate-secret", "--key-name", "quotes-cache-1"])
+        .output()
+        .unwrap());
+    std::fs::write(tmp.path().join("secret"), &secret).unwrap();
+    let public = ok(&cairn(&tmp.path().join("a"))
+        .args(["key", "convert-secret-to-public"])
+        .stdin(std::fs::File::open(tmp.path().join("secret")).unwrap())
+        .output()
+        .unwrap());
+    let cache = tmp.path().join("cache");
+    // The image uncompressed (to change a byte of it below), the derivations with zstd.
+    for (query, extra) in [
+        ("compression=none", None),
+        ("compression=zstd", Some("--derivation")),
+    ] {
+        ok(&cairn(&tmp.path().join("a"))
+            .args(["copy", "-q", "--to"])
+            .arg(format!("file://{}?{query}", cache.display()))
+            .arg("--sign-key")
+            .arg(tmp.path().join("secret"))
+            .args(extra)
+            .arg(&flake)
+            .output()
+            .unwrap());
+    }
+    let url = format!("file://{}", cache.display());
+    // A machine without Go: no CAIRN_GO, nothing on PATH but the system's folders.
+    let fetch = |store: &str, key: &str| {
+        cairn(&tmp.path().join(store))
+            .env_remove("CAIRN_GO")
+            .env("PATH", "/usr/bin:/bin")
+            .args(["build", "-j", "0", "--substituters", &url])
+            .args(["--trusted-public-keys", key, "-o"])
+            .arg(tmp.path().join(format!("result-{store}")))
+            .arg(&flake)
+            .output()
+            .unwrap()
+    };
+    let out = fetch("b", public.trim());
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("fetched 2 paths"), "{stderr}");
+    assert!(!stderr.contains("building"), "{stderr}");
+    assert!(
+        std::fs::read(&link).unwrap() == std::fs::read(tmp.path().join("result-b")).unwrap(),
+        "the image from the cache differs from the one built"
+    );
+
+    // Signed by a key that is not trusted: nothing may be built, so nothing is made.
+    let other = "other-1:5PzTiFPL/QyfR0XjQcrw0pJr/8QDg5MW9+9ch7LDajY=";
+    let out = fetch("c", other);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("building is forbidden (-j 0)"), "{stderr}");
+    assert!(stderr.contains("`quotes-cache-1`"), "{stderr}");
+
+    // One byte of the image's NAR changed: refused, and the image is not in the store.
+    let image = std::fs::read_link(&link).unwrap();
+    let hash = image.file_name().unwrap().to_str().unwrap()[..32].to_string();
+    let narinfo = std::fs::read_to_string(cache.join(format!("{hash}.narinfo"))).unwrap();
+    let nar = narinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("URL: "))
+        .unwrap();
+    let mut bytes = std::fs::read(cache.join(nar)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(cache.join(nar), bytes).unwrap();
+    let out = fetch("d", public.trim());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not the one expected"), "{stderr}");
+    let base = image.file_name().unwrap();
+    assert!(!tmp.path().join("d/nix/store").join(base).exists());
+}
+
 /// Two checkouts in different places, two stores, another umask and time zone: the same image,
 /// byte for byte.
 #[test]

@@ -169,6 +169,7 @@ impl Substituter for Substituters {
                         source: self.caches[*i].url().to_string(),
                         nar_size: info.nar_size,
                         download_size: info.file_size,
+                        references: info.references.clone(),
                     }),
                     Err(why) => Err(why.clone()),
                 };

@@ -111,18 +111,12 @@ pub(crate) fn run(
             eprintln!("  {}", print(d));
         }
         if !decision.fetch.is_empty() {
-            let sub = store.substituter().map(|s| s.query(&decision.fetch));
-            let size: u64 = sub
-                .iter()
-                .flat_map(|found| found.values())
-                .filter_map(|f| f.as_ref().ok())
-                .map(|f| f.download_size.unwrap_or(f.nar_size))
-                .sum();
-            match decision.fetch.len() {
+            let (paths, size) = to_fetch(&store, &decision.fetch)?;
+            match paths.len() {
                 1 => eprintln!("this path will be fetched ({}):", human_size(size)),
                 n => eprintln!("these {n} paths will be fetched ({}):", human_size(size)),
             }
-            for p in &decision.fetch {
+            for p in &paths {
                 eprintln!("  {}", print(p));
             }
         }
@@ -203,6 +197,37 @@ pub(crate) fn run(
     }
     stdout.flush()?;
     Ok(Outcome::Success)
+}
+
+/// The paths fetching `outputs` brings into the store (their closures, less what the store
+/// has), and the bytes to download.
+fn to_fetch(
+    store: &cairn_store::LocalStore,
+    outputs: &[cairn_store::StorePath],
+) -> anyhow::Result<(std::collections::BTreeSet<cairn_store::StorePath>, u64)> {
+    let mut paths = std::collections::BTreeSet::new();
+    let mut size = 0;
+    let Some(sub) = store.substituter() else {
+        return Ok((paths, size));
+    };
+    let mut level = outputs.to_vec();
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for (path, found) in sub.query(&level) {
+            if let Ok(found) = found
+                && paths.insert(path.clone())
+            {
+                size += found.download_size.unwrap_or(found.nar_size);
+                for r in found.references {
+                    if !paths.contains(&r) && !store.is_valid(&r)? {
+                        next.push(r);
+                    }
+                }
+            }
+        }
+        level = next;
+    }
+    Ok((paths, size))
 }
 
 /// Builds (or fetches) what `input` names, as `cairn build --no-link` does, and returns its

@@ -18,6 +18,8 @@ pub struct Substitutable {
     pub nar_size: u64,
     /// The bytes to download, when known.
     pub download_size: Option<u64>,
+    /// The paths it refers to, which come with it.
+    pub references: std::collections::BTreeSet<StorePath>,
 }
 
 /// Something that happens while paths are copied (fetched from a cache, or uploaded to one).

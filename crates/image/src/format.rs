@@ -22,10 +22,14 @@ use crate::config::{config_digest, config_json};
 use crate::layer::{BuiltLayer, build_layer, header};
 use crate::{Digest, ImageError, ImageInfo, ImageSpec, LayerInfo, Result, StorePathEntry, Tree};
 
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+/// The media type of an OCI image manifest.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The media type of an OCI image index (`index.json` of a layout).
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The media type of an OCI image configuration.
+pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+/// The media type of a gzip-compressed layer in an OCI manifest.
+pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /// An image whose layers are built (compressed, in temporary files) and whose configuration and
 /// manifest are known; write it in either format, as often as needed.
@@ -73,26 +77,13 @@ impl Image {
         }
         let config = config_json(spec, &infos);
         let config_digest = config_digest(&config);
-        let manifest = serde_json::to_vec(&OciManifest {
-            schema_version: 2,
-            media_type: OCI_MANIFEST,
-            config: Descriptor {
-                media_type: OCI_CONFIG,
-                digest: config_digest.as_str(),
-                size: config.len() as u64,
-                annotations: None,
-            },
-            layers: infos
+        let manifest = oci_manifest(
+            (&config_digest, config.len() as u64),
+            &infos
                 .iter()
-                .map(|l| Descriptor {
-                    media_type: OCI_LAYER_GZIP,
-                    digest: l.digest.as_str(),
-                    size: l.size,
-                    annotations: None,
-                })
-                .collect(),
-        })
-        .expect("the manifest serialises");
+                .map(|l| (&l.digest, l.size))
+                .collect::<Vec<_>>(),
+        );
         let info = ImageInfo {
             repo_tag: spec.repo_tag(),
             config_digest,
@@ -116,6 +107,22 @@ impl Image {
     /// The configuration JSON.
     pub fn config_json(&self) -> &[u8] {
         &self.config
+    }
+
+    /// The OCI manifest JSON, whose digest is [`ImageInfo::manifest_digest`].
+    pub fn manifest_json(&self) -> &[u8] {
+        &self.manifest
+    }
+
+    /// The compressed blob of layer `index` (bottom first), from its first byte; readers of
+    /// different layers, or of the same layer, may run at once on several threads.
+    pub fn layer_blob(&self, index: usize) -> Option<LayerBlob<'_>> {
+        let layer = self.layers.get(index)?;
+        Some(LayerBlob {
+            file: &layer.blob,
+            offset: 0,
+            size: layer.size,
+        })
     }
 
     /// Writes the image as a docker-archive to `out`.
@@ -206,6 +213,61 @@ impl Image {
         .expect("the index serialises");
         write(&dir.join("index.json"), &index)
     }
+}
+
+/// A reader of one compressed layer of an [`Image`]; it reads at its own offset, so several
+/// may read the same file at once.
+#[derive(Debug)]
+pub struct LayerBlob<'a> {
+    file: &'a File,
+    offset: u64,
+    size: u64,
+}
+
+impl io::Read for LayerBlob<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let left = self.size - self.offset;
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.offset)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the layer's temporary file is shorter than the layer",
+            ));
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// The OCI manifest of an image whose configuration and gzip-compressed layers (bottom first)
+/// have the given digests and sizes: the bytes [`Image`] writes into an OCI layout, compact,
+/// so the same blobs always give the same manifest digest.
+pub fn oci_manifest(config: (&Digest, u64), layers: &[(&Digest, u64)]) -> Vec<u8> {
+    serde_json::to_vec(&OciManifest {
+        schema_version: 2,
+        media_type: OCI_MANIFEST,
+        config: Descriptor {
+            media_type: OCI_CONFIG,
+            digest: config.0.as_str(),
+            size: config.1,
+            annotations: None,
+        },
+        layers: layers
+            .iter()
+            .map(|(digest, size)| Descriptor {
+                media_type: OCI_LAYER_GZIP,
+                digest: digest.as_str(),
+                size: *size,
+                annotations: None,
+            })
+            .collect(),
+    })
+    .expect("the manifest serialises")
 }
 
 /// Builds the image (see [`Image::build`]) and writes it as a docker-archive to `out`.

@@ -34,7 +34,10 @@ use cairn_store::{LocalStore, StoreError, StorePath};
 
 pub use crate::config::{ImageConfig, ImageSpec};
 pub use crate::description::{DescribedLayer, ImageDescription};
-pub use crate::format::{Image, write_docker_archive, write_oci_layout};
+pub use crate::format::{
+    Image, LayerBlob, OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST, oci_manifest,
+    write_docker_archive, write_oci_layout,
+};
 pub use crate::layer::LAYER_MTIME;
 pub use crate::layering::plan_layers;
 pub use crate::tree::Tree;
@@ -96,11 +99,20 @@ impl Digest {
         Digest(format!("sha256:{}", hash.to_base16()))
     }
 
-    pub(crate) fn of(bytes: &[u8]) -> Digest {
+    /// The sha256 digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Digest {
         Digest::from_hash(&cairn_store::Hash::digest(
             cairn_store::HashAlgo::Sha256,
             bytes,
         ))
+    }
+
+    /// Reads `sha256:<64 lower-case hex digits>`; `None` for anything else (another
+    /// algorithm, upper case, a wrong length).
+    pub fn parse(text: &str) -> Option<Digest> {
+        let hex = text.strip_prefix("sha256:")?;
+        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| Digest(text.to_owned()))
     }
 
     /// `sha256:<hex>`.

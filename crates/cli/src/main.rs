@@ -18,6 +18,7 @@ mod instantiate;
 mod key;
 mod log;
 mod parse;
+mod push;
 mod repl;
 mod stdlib;
 mod store;
@@ -183,6 +184,20 @@ enum Command {
             /nix/store/<hash>-hello\n  \
         cairn copy --from file:///srv/cache --no-check-sigs /nix/store/<hash>-hello")]
     Copy(copy::CopyArgs),
+
+    /// Push an image to a registry, sending only the blobs it lacks.
+    ///
+    /// Builds (or fetches) the INSTALLABLE, then speaks the OCI distribution API: each blob is
+    /// asked for and skipped when the repository has it, mounted from another repository of
+    /// the registry that has it, or uploaded (several at once); then the manifest is put
+    /// under the tag. Layers go out as the build wrote them, so an unchanged layer is never
+    /// sent twice. Prints, per blob, `pushed`, `skipped` or `mounted` and the bytes sent.
+    #[command(after_help = "Examples:\n  \
+        cairn push .#docker docker://registry.example/quotes:1.0.0\n  \
+        cairn push ./result docker://127.0.0.1:5000/quotes:latest\n  \
+        cairn push --creds \"$USER:$TOKEN\" .#docker docker://ghcr.io/org/quotes:1\n  \
+        cairn push --tls-verify=false --json .#docker docker://registry.lan:5000/quotes")]
+    Push(push::PushArgs),
 
     /// Make and convert the keys that sign binary cache paths, as `nix key` does.
     #[command(subcommand)]
@@ -388,6 +403,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::HostTools(cmd) => host_tools::run(cmd, &cli.global),
         Command::Flake(cmd) => flake::run(cmd, &cli.global, cli.color),
         Command::Copy(args) => copy::run(args, &cli.global, cli.color),
+        Command::Push(args) => push::run(args, &cli.global, cli.color),
         Command::Key(cmd) => key::run(cmd),
     }
 }

@@ -47,7 +47,8 @@ pub(crate) fn dir() -> anyhow::Result<PathBuf> {
     Ok(dest)
 }
 
-fn cache_home() -> PathBuf {
+/// `$XDG_CACHE_HOME`, or `~/.cache`.
+pub(crate) fn cache_home() -> PathBuf {
     match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => std::env::var_os("HOME")

@@ -7,14 +7,11 @@
 //! Needs a statically linked Go (`go` on PATH or `CAIRN_GO`), busybox-static, skopeo and umoci;
 //! without them the tests say they were skipped.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 mod support;
-use support::{have, ok, skip, unpack};
+use support::{copy_tree, have, image_command, ok, skip, unpack};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -60,24 +57,6 @@ fn build(store: &Path, dir: &Path, attr: &str, link: &Path) -> Output {
         .unwrap()
 }
 
-/// Copies the folder `from` to `to` (a checkout somewhere else).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with("result") {
-            continue;
-        }
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &to.join(&name));
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), to.join(&name)).unwrap();
-        }
-    }
-}
-
 fn skopeo_json(args: &[&str], image: &Path) -> serde_json::Value {
     let out = Command::new("skopeo")
         .args(args)
@@ -87,71 +66,11 @@ fn skopeo_json(args: &[&str], image: &Path) -> serde_json::Value {
     serde_json::from_str(&ok(&out)).unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `GET path` on 127.0.0.1:port, retried until the server answers (or 20 s pass).
-fn get(port: u16, path: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            let request = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
-            s.write_all(request.as_bytes()).unwrap();
-            let mut answer = String::new();
-            s.read_to_string(&mut answer).unwrap();
-            return answer;
-        }
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Runs the image's command (from its configuration) from the unpacked root in a user
-/// namespace, with `PORT` set, and gives the answers to `GET /` and `GET /healthz`.
+/// namespace, and gives the answers to `GET /` and `GET /healthz`.
 fn serve(image: &Path, rootfs: &Path) -> Option<(String, String)> {
-    let config = skopeo_json(&["inspect", "--config"], image);
-    let mut argv: Vec<String> = Vec::new();
-    for key in ["Entrypoint", "Cmd"] {
-        if let Some(list) = config["config"][key].as_array() {
-            argv.extend(list.iter().map(|v| v.as_str().unwrap().to_string()));
-        }
-    }
-    let port = free_port();
-    let mut child = Command::new("unshare")
-        .args(["-r", "chroot"])
-        .arg(rootfs)
-        .args(&argv)
-        .env_clear()
-        .env("PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    if let Ok(Some(_)) = child.try_wait() {
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        if err.contains("unshare") {
-            skip("user namespaces are not available to run the image");
-            return None;
-        }
-        panic!("the image's command stopped: {err}");
-    }
-    let root = get(port, "/");
-    let health = get(port, "/healthz");
-    let _ = child.kill();
-    let _ = child.wait();
-    Some((root, health))
+    let argv = image_command(&format!("docker-archive:{}", image.display()), &[]);
+    support::serve(&argv, rootfs)
 }
 
 #[test]

@@ -176,7 +176,12 @@ impl Client {
             let hint = if options.tls_verify && error.contains("certificate") {
                 "\nhint: the registry's certificate is not trusted; for a registry you trust, \
                  `--tls-verify=false` skips the check"
-            } else if options.tls_verify && !allow_http {
+            } else if options.tls_verify
+                && !allow_http
+                && ["tls", "Tls", "TLS", "InvalidMessage", "InvalidContentType"]
+                    .iter()
+                    .any(|w| error.contains(w))
+            {
                 "\nhint: a registry served over plain HTTP needs `--tls-verify=false`"
             } else {
                 ""

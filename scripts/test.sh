@@ -11,6 +11,9 @@ command -v nix-instantiate >/dev/null 2>&1 || need_pkgs+=(nix-bin)
 # The judges of images.
 command -v skopeo >/dev/null 2>&1 || need_pkgs+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need_pkgs+=(umoci)
+# The registry that `cairn push` is tested against, and the users of its basic authentication.
+command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_pkgs+=(apache2-utils)
 # The archives and the Makefile project that the stdenv's tests build.
 command -v bzip2 >/dev/null 2>&1 || need_pkgs+=(bzip2)
 command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)

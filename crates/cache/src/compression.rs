@@ -1,5 +1,9 @@
-//! The compressions of NAR files in a cache: `none`, `xz` (Nix's default) and `zstd`, as
-//! streams, so a NAR is never held whole in memory.
+//! The compressions of NAR files in a cache: `none`, `xz` (Nix's default) and `zstd` (cairn's),
+//! as streams, so a NAR is never held whole in memory.
+//!
+//! zstd is the default for writing: Nix reads it, and it compresses a Go toolchain (216 MB of
+//! NAR) in 4 s where xz takes over two minutes on this class of machine, for files about 1.5
+//! times as large, and unpacks several times faster. `?compression=xz` writes what Nix would.
 //!
 //! Other names Nix knows (`bzip2`, `br`, `lzip`, `lz4`) are read from a narinfo as text and
 //! refused when the NAR would have to be unpacked.
@@ -10,8 +14,8 @@ use std::io::{self, Read, Write};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Compression {
     None,
-    #[default]
     Xz,
+    #[default]
     Zstd,
 }
 

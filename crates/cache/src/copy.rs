@@ -68,16 +68,11 @@ pub fn push(
         paths: infos.len(),
         bytes: nar_bytes,
     });
-    let report = Mutex::new(CopyReport {
-        skipped,
-        ..CopyReport::default()
-    });
-    in_order(
+    let mut report = transfer(
         &infos,
         |i| &i.references,
-        transfer_jobs(),
+        events,
         |path, info| {
-            events(CopyEvent::Started(path));
             let physical = store.physical(path);
             let written = cache.put_path(
                 NarInfo::from_path_info(info),
@@ -87,16 +82,11 @@ pub fn push(
                 },
                 key,
             )?;
-            let bytes = written.file_size.unwrap_or(0);
-            let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
-            r.bytes += bytes;
-            r.copied.push(path.clone());
-            drop(r);
-            events(CopyEvent::Done(path, bytes));
-            Ok::<(), CacheError>(())
+            Ok(written.file_size.unwrap_or(0))
         },
     )?;
-    Ok(report.into_inner().unwrap_or_else(|e| e.into_inner()))
+    report.skipped = skipped;
+    Ok(report)
 }
 
 /// Imports the closures of `roots` from `cache` into `store`. With `trusted` given, every
@@ -191,24 +181,37 @@ pub(crate) fn import(
             .map(|(_, i)| i.file_size.unwrap_or(i.nar_size))
             .sum(),
     });
-    let report = Mutex::new(CopyReport::default());
-    in_order(
+    transfer(
         wanted,
         |(_, info)| &info.references,
-        transfer_jobs(),
-        |path, (cache, info)| {
-            events(CopyEvent::Started(path));
+        events,
+        |_, (cache, info)| {
             let mut nar = cache.nar(info)?;
             store.add_nar(info.to_path_info(now), &mut nar)?;
-            let bytes = info.file_size.unwrap_or(info.nar_size);
-            let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
-            r.bytes += bytes;
-            r.copied.push(path.clone());
-            drop(r);
-            events(CopyEvent::Done(path, bytes));
-            Ok::<(), CacheError>(())
+            Ok(info.file_size.unwrap_or(info.nar_size))
         },
-    )?;
+    )
+}
+
+/// Runs `copy` on every entry of `nodes`, references first and in parallel (`in_order`),
+/// telling `events` when each starts and ends, and sums up the bytes each says it moved.
+fn transfer<T: Sync>(
+    nodes: &BTreeMap<StorePath, T>,
+    refs: impl Fn(&T) -> &BTreeSet<StorePath> + Sync,
+    events: &(dyn Fn(CopyEvent<'_>) + Sync),
+    copy: impl Fn(&StorePath, &T) -> Result<u64, CacheError> + Sync,
+) -> Result<CopyReport, CacheError> {
+    let report = Mutex::new(CopyReport::default());
+    in_order(nodes, refs, transfer_jobs(), |path, node| {
+        events(CopyEvent::Started(path));
+        let bytes = copy(path, node)?;
+        let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
+        r.bytes += bytes;
+        r.copied.push(path.clone());
+        drop(r);
+        events(CopyEvent::Done(path, bytes));
+        Ok::<(), CacheError>(())
+    })?;
     Ok(report.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 

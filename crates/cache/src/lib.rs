@@ -73,12 +73,12 @@ impl CacheError {
 pub struct BinaryCache {
     backend: Box<dyn Backend>,
     dir: StoreDir,
-    /// How NARs are compressed when written (the URL's `?compression=`, xz by default).
+    /// How NARs are compressed when written (the URL's `?compression=`, zstd by default).
     compression: Compression,
 }
 
 impl BinaryCache {
-    /// Opens the cache at `url` (`file:///dir[?compression=xz|zstd|none]`) for paths of the
+    /// Opens the cache at `url` (`file:///dir[?compression=zstd|xz|none]`) for paths of the
     /// store directory `dir`. A cache whose `nix-cache-info` names another store directory is
     /// refused; a cache that does not exist yet is created by the first write.
     pub fn open(url: &str, dir: &StoreDir) -> Result<BinaryCache, CacheError> {

@@ -14,8 +14,8 @@ use crate::{ColorChoice, GlobalArgs, Outcome};
 #[command(group = clap::ArgGroup::new("direction").required(true).args(["to", "from"]))]
 pub(crate) struct CopyArgs {
     /// Upload the closures of the PATHs to the binary cache at URL (`file:///DIR`,
-    /// `http://HOST:PORT`, with `?compression=xz|zstd|none` to choose how NARs are compressed;
-    /// xz by default). Installables are built first (or fetched).
+    /// `http://HOST:PORT`, with `?compression=zstd|xz|none` to choose how NARs are compressed;
+    /// zstd by default). Installables are built first (or fetched).
     #[arg(long, value_name = "URL")]
     to: Option<String>,
 

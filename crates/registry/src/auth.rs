@@ -260,9 +260,12 @@ impl TokenAnswer {
 mod tests {
     use super::*;
 
+    /// A challenge as the tests write it: the scheme and the parameters.
+    type Expected<'a> = (&'a str, &'a [(&'a str, &'a str)]);
+
     #[test]
     fn challenges() {
-        let cases: &[(&str, &[(&str, &[(&str, &str)])])] = &[
+        let cases: &[(&str, &[Expected<'_>])] = &[
             (
                 r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
                 &[(

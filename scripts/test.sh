@@ -14,6 +14,7 @@ command -v umoci >/dev/null 2>&1 || need_pkgs+=(umoci)
 # The registry that `cairn push` is tested against, and the users of its basic authentication.
 command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need_pkgs+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # The archives and the Makefile project that the stdenv's tests build.
 command -v bzip2 >/dev/null 2>&1 || need_pkgs+=(bzip2)
 command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)

@@ -4,11 +4,14 @@
 //! and answers `GET /`; a one-line change of the service sends its layer and the configuration
 //! and nothing else; the monorepo's second image mounts or skips what it shares with the
 //! first; docker-archives, OCI layouts and streamed images push the same blobs and manifest;
-//! a registry with basic authentication refuses a wrong password and takes the right one.
+//! a registry with basic authentication refuses a wrong password and takes the right one; a
+//! registry with bearer tokens (from a token service the test runs, as the registry's
+//! `auth: token` configuration expects) gets a token per scope, and mounts with one that may
+//! read the other repository.
 //!
 //! Needs `docker-registry`, skopeo and umoci, busybox-static for the builds, `htpasswd`
-//! (apache2-utils) for the authenticated registry, and Go (`CAIRN_GO`) for the examples;
-//! without them the tests say they were skipped.
+//! (apache2-utils) and openssl for the authenticated registries, and Go (`CAIRN_GO`) for the
+//! examples; without them the tests say they were skipped.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -130,7 +133,7 @@ fn the_quotes_image_is_pushed_and_an_update_sends_only_what_changed() {
     require_tools!(true);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let registry = Registry::start(&dir.join("registry"), None);
+    let registry = Registry::start(&dir.join("registry"), "");
     let checkout = dir.join("quotes");
     copy_tree(&repo().join("examples/douglas-adams-quotes"), &checkout);
     let installable = format!("{}#docker", checkout.display());
@@ -272,7 +275,7 @@ fn the_monorepo_images_share_their_layers_across_repositories() {
     require_tools!(true);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let registry = Registry::start(&dir.join("registry"), None);
+    let registry = Registry::start(&dir.join("registry"), "");
     let flake = repo().join("examples/monorepo");
     let quotes = push(
         dir,
@@ -356,7 +359,7 @@ fn archives_layouts_and_streamed_images_push_the_same_manifest() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     small_images(dir);
-    let registry = Registry::start(&dir.join("registry"), None);
+    let registry = Registry::start(&dir.join("registry"), "");
     let mut manifests = BTreeSet::new();
     for (n, attr) in ["layered", "oci", "stream"].iter().enumerate() {
         let reference = format!("docker://{}/small{n}:{attr}", registry.host());
@@ -420,7 +423,11 @@ fn a_registry_with_basic_auth_checks_the_credentials() {
         .output()
         .unwrap();
     std::fs::write(&users, ok(&out)).unwrap();
-    let registry = Registry::start(&dir.join("registry"), Some(&users));
+    let auth = format!(
+        "auth:\n  htpasswd:\n    realm: cairn-tests\n    path: {}\n",
+        users.display()
+    );
+    let registry = Registry::start(&dir.join("registry"), &auth);
     let image = dir.join("layered").display().to_string();
     let reference = format!("docker://{}/private:1", registry.host());
 
@@ -516,4 +523,327 @@ fn bad_references_and_non_images_are_clear_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("it is not an image"), "{stderr}");
+}
+
+/// A token service for a registry's `auth: token` configuration, as Docker Hub's or GHCR's
+/// work: `GET /token?service=...&scope=...` with the user's basic credentials (or none)
+/// answers a JWT signed with ES256, whose `x5c` header carries the certificate the registry
+/// trusts. The right user gets every action asked for; an anonymous one only `pull`; a wrong
+/// password a `401`. The scopes of every request are kept, for the test to read.
+struct TokenService {
+    port: u16,
+    scopes: std::sync::Arc<std::sync::Mutex<Vec<Vec<String>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+const SERVICE: &str = "cairn-tests";
+const ISSUER: &str = "cairn-tests-issuer";
+
+impl TokenService {
+    fn start(
+        key_pkcs8: Vec<u8>,
+        cert_der: Vec<u8>,
+        user: &'static str,
+        password: &'static str,
+    ) -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let scopes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let rng = ring::rand::SystemRandom::new();
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &key_pkcs8,
+            &rng,
+        )
+        .unwrap();
+        let basic = format!(
+            "Basic {}",
+            cairn_store::hash::base64_encode(format!("{user}:{password}").as_bytes())
+        );
+        let (seen, stopped) = (scopes.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut serial = 0;
+            for stream in listener.incoming() {
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                let mut authorization = None;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = header.split_once(':')
+                        && name.eq_ignore_ascii_case("authorization")
+                    {
+                        authorization = Some(value.trim().to_string());
+                    }
+                }
+                let query = target.split_once('?').map_or("", |(_, q)| q);
+                let asked: Vec<String> = query
+                    .split('&')
+                    .filter_map(|kv| kv.strip_prefix("scope="))
+                    .map(percent_decode)
+                    .collect();
+                seen.lock().unwrap().push(asked.clone());
+                let answer = match authorization.as_deref() {
+                    Some(a) if a != basic => {
+                        "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_string()
+                    }
+                    a => {
+                        let anonymous = a.is_none();
+                        let access: Vec<serde_json::Value> = asked
+                            .iter()
+                            .filter_map(|scope| {
+                                let mut parts = scope.split(':');
+                                let (kind, name, actions) =
+                                    (parts.next()?, parts.next()?, parts.next()?);
+                                let actions: Vec<&str> = actions
+                                    .split(',')
+                                    .filter(|a| !anonymous || *a == "pull")
+                                    .collect();
+                                Some(serde_json::json!({
+                                    "type": kind, "name": name, "actions": actions
+                                }))
+                            })
+                            .collect();
+                        serial += 1;
+                        let token = jwt(&key, &rng, &cert_der, if anonymous { "" } else { user }, access, serial);
+                        let body = serde_json::json!({ "token": token }).to_string();
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
+                    }
+                };
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        TokenService {
+            port,
+            scopes,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn realm(&self) -> String {
+        format!("http://127.0.0.1:{}/token", self.port)
+    }
+}
+
+impl Drop for TokenService {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    cairn_store::hash::base64_encode(bytes)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// A JWT for the registry: ES256, the certificate in `x5c`, the claims it checks.
+fn jwt(
+    key: &ring::signature::EcdsaKeyPair,
+    rng: &ring::rand::SystemRandom,
+    cert_der: &[u8],
+    subject: &str,
+    access: Vec<serde_json::Value>,
+    serial: u64,
+) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = serde_json::json!({
+        "typ": "JWT",
+        "alg": "ES256",
+        "x5c": [cairn_store::hash::base64_encode(cert_der)],
+    });
+    let claims = serde_json::json!({
+        "iss": ISSUER,
+        "sub": subject,
+        "aud": SERVICE,
+        "exp": now + 600,
+        "nbf": now - 60,
+        "iat": now - 60,
+        "jti": format!("token-{serial}"),
+        "access": access,
+    });
+    let signed = format!(
+        "{}.{}",
+        base64url(header.to_string().as_bytes()),
+        base64url(claims.to_string().as_bytes())
+    );
+    let signature = key.sign(rng, signed.as_bytes()).unwrap();
+    format!("{signed}.{}", base64url(signature.as_ref()))
+}
+
+/// A registry that wants bearer tokens (`WWW-Authenticate: Bearer realm=...,service=...`):
+/// a wrong password is refused by the token service, an anonymous push is refused the
+/// upload, and the right user gets a token per scope; a mount asks for one token that may
+/// read the other repository too.
+#[test]
+fn a_registry_with_bearer_tokens_gets_a_token_per_scope() {
+    require_tools!(false);
+    if !have("openssl", "version") {
+        skip("no openssl to make the token service's key and certificate");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    small_images(dir);
+    let openssl = |args: &[&str]| {
+        ok(&Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap());
+    };
+    // The key comes from ring (whose PKCS#8 openssl reads, and not the other way round).
+    let rng = ring::rand::SystemRandom::new();
+    let key = ring::signature::EcdsaKeyPair::generate_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        &rng,
+    )
+    .unwrap();
+    let body = cairn_store::hash::base64_encode(key.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    std::fs::write(
+        dir.join("key.pem"),
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "key.pem",
+        "-subj",
+        "/CN=cairn-tests",
+        "-days",
+        "2",
+        "-out",
+        "cert.pem",
+    ]);
+    openssl(&[
+        "x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der",
+    ]);
+    let tokens = TokenService::start(
+        key.as_ref().to_vec(),
+        std::fs::read(dir.join("cert.der")).unwrap(),
+        "alice",
+        "correct horse",
+    );
+    let auth = format!(
+        "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+        tokens.realm(),
+        dir.join("cert.pem").display()
+    );
+    let registry = Registry::start(&dir.join("registry"), &auth);
+    let image = dir.join("layered").display().to_string();
+    let reference = format!("docker://{}/team/app:1", registry.host());
+
+    let out = push_output(dir, &image, &reference, &["--creds", "alice:wrong"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the registry `{}` refused the credentials of `alice`",
+            registry.host()
+        )),
+        "{stderr}"
+    );
+
+    let out = push_output(dir, &image, &reference, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the registry `{}` refused anonymous users while starting the upload of the layer",
+            registry.host()
+        )) && stderr.contains("hint: give credentials"),
+        "{stderr}"
+    );
+    assert_eq!(registry.blob_bytes(), 0);
+
+    let report = push(dir, &image, &reference, &["--creds", "alice:correct horse"]);
+    assert_eq!(digests(&report, "pushed", "layer").len(), 3, "{report}");
+    assert!(
+        tokens
+            .scopes
+            .lock()
+            .unwrap()
+            .contains(&vec!["repository:team/app:pull,push".to_string()])
+    );
+
+    // The streamed image into another repository: its blobs are mounted, with a token for
+    // both repositories.
+    let stream = dir.join("stream").display().to_string();
+    let other = format!("docker://{}/team/web:1", registry.host());
+    let report = push(dir, &stream, &other, &["--creds", "alice:correct horse"]);
+    assert_eq!(digests(&report, "mounted", "layer").len(), 3, "{report}");
+    assert_eq!(
+        bytes_sent(&report),
+        report["manifest"]["size"].as_u64().unwrap()
+    );
+    assert!(tokens.scopes.lock().unwrap().contains(&vec![
+        "repository:team/web:pull,push".to_string(),
+        "repository:team/app:pull".to_string(),
+    ]));
+    let inspected = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            "alice:correct horse",
+        ])
+        .arg(&other)
+        .output()
+        .unwrap();
+    let inspected: serde_json::Value = serde_json::from_str(&ok(&inspected)).unwrap();
+    assert_eq!(inspected["Digest"], report["manifest"]["digest"]);
 }

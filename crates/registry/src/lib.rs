@@ -59,7 +59,7 @@ pub enum RegistryError {
     )]
     CredentialsNeeded { registry: String },
     #[error(
-        "the registry `{registry}` refused {what} to {who}{}{}",
+        "the registry `{registry}` refused {who} while {what}{}{}",
         if explanation.is_empty() { String::new() } else { format!(": {explanation}") },
         if *anonymous { "\nhint: give credentials with `--creds USER:PASSWORD` or in an auth file" } else { "" }
     )]

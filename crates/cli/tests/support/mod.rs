@@ -165,19 +165,12 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// Starts a registry whose files are under `dir`, asking for the users of the `htpasswd`
-    /// file (bcrypt) when one is given, and waits until it answers.
-    pub(crate) fn start(dir: &Path, htpasswd: Option<&Path>) -> Registry {
+    /// Starts a registry whose files are under `dir`, with `auth` (YAML, empty for none) as
+    /// the `auth` section of its configuration, and waits until it answers.
+    pub(crate) fn start(dir: &Path, auth: &str) -> Registry {
         std::fs::create_dir_all(dir).unwrap();
         let storage = dir.join("storage");
         let port = free_port();
-        let auth = match htpasswd {
-            Some(file) => format!(
-                "auth:\n  htpasswd:\n    realm: cairn-tests\n    path: {}\n",
-                file.display()
-            ),
-            None => String::new(),
-        };
         let config = dir.join("config.yml");
         std::fs::write(
             &config,

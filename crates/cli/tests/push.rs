@@ -847,3 +847,51 @@ fn a_registry_with_bearer_tokens_gets_a_token_per_scope() {
     let inspected: serde_json::Value = serde_json::from_str(&ok(&inspected)).unwrap();
     assert_eq!(inspected["Digest"], report["manifest"]["digest"]);
 }
+
+/// A registry served over HTTPS with a certificate of its own: refused, with a hint, while
+/// TLS verification is on; pushed to with `--tls-verify=false`.
+#[test]
+fn tls_verification_is_on_unless_turned_off() {
+    require_tools!(false);
+    if !have("openssl", "version") {
+        skip("no openssl to make the registry's certificate");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    small_images(dir);
+    ok(&Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-keyout", "tls.key", "-out", "tls.crt"])
+        .current_dir(dir)
+        .output()
+        .unwrap());
+    let tls = format!(
+        "  tls:\n    certificate: {}\n    key: {}\n",
+        dir.join("tls.crt").display(),
+        dir.join("tls.key").display()
+    );
+    let registry = Registry::start(&dir.join("registry"), &tls);
+    let image = dir.join("layered").display().to_string();
+    let reference = format!("docker://{}/secure:1", registry.host());
+
+    let out = push_output(dir, &image, &reference, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot reach the registry `{}`", registry.host()))
+            && stderr.contains("--tls-verify=false"),
+        "{stderr}"
+    );
+    let report = push(dir, &image, &reference, &["--tls-verify=false"]);
+    assert_eq!(digests(&report, "pushed", "layer").len(), 3, "{report}");
+}

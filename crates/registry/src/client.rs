@@ -162,6 +162,12 @@ impl Client {
             }
             let base = format!("{scheme}://{host}");
             match agent.get(format!("{base}/v2/")).call() {
+                // Plain HTTP counts only when a registry answers there: a TLS server's `400`
+                // leaves the failure of HTTPS as the reason.
+                Ok(response)
+                    if scheme == "http"
+                        && failure.is_some()
+                        && !matches!(response.status().as_u16(), 200..=299 | 401) => {}
                 Ok(response) => {
                     found = Some((base, answer(response, false)));
                     break;

@@ -165,9 +165,10 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// Starts a registry whose files are under `dir`, with `auth` (YAML, empty for none) as
-    /// the `auth` section of its configuration, and waits until it answers.
-    pub(crate) fn start(dir: &Path, auth: &str) -> Registry {
+    /// Starts a registry whose files are under `dir`, and waits until it answers. `extra` is
+    /// YAML put after `http.addr` in its configuration (empty for none): more of `http`,
+    /// indented, such as `  tls: ...`, then other sections, such as `auth: ...`.
+    pub(crate) fn start(dir: &Path, extra: &str) -> Registry {
         std::fs::create_dir_all(dir).unwrap();
         let storage = dir.join("storage");
         let port = free_port();
@@ -176,7 +177,7 @@ impl Registry {
             &config,
             format!(
                 "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    \
-                 rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+                 rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{extra}",
                 storage.display()
             ),
         )

@@ -44,8 +44,9 @@ pub(crate) struct PushArgs {
     )]
     tls_verify: bool,
 
-    /// The credentials to log in with [default: the registry's entry in `$REGISTRY_AUTH_FILE`
-    /// or `~/.docker/config.json`, else anonymous]
+    /// The credentials to log in with [default: the registry's entry in an auth file:
+    /// `$REGISTRY_AUTH_FILE`, containers' `auth.json`, `~/.docker/config.json`; else
+    /// anonymous]
     #[arg(long, value_name = "USER:PASSWORD")]
     creds: Option<String>,
 

@@ -55,8 +55,16 @@ fn cairn(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
     cmd.env("CAIRN_STORE", dir.join("store"))
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env_remove("REGISTRY_AUTH_FILE")
         .env("HOME", dir.join("home"));
+    // No auth file of the machine's: only those a test gives.
+    for var in [
+        "REGISTRY_AUTH_FILE",
+        "XDG_RUNTIME_DIR",
+        "XDG_CONFIG_HOME",
+        "DOCKER_CONFIG",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 

@@ -1,7 +1,7 @@
 //! Credentials and the registry's challenges, as other container tools read them.
 //!
 //! - [`Credentials`] come from `USER:PASS` (`--creds`) or from an auth file: the `auths` object
-//!   of `$REGISTRY_AUTH_FILE` (containers' `auth.json`) or of Docker's `config.json`, whose
+//!   of containers' `auth.json` or of Docker's `config.json` (see [`default_auth_files`]), whose
 //!   entries hold `auth`, the base 64 of `user:password`, under a key that names the registry
 //!   (`host[:port]`, possibly with a scheme and a path such as Docker Hub's
 //!   `https://index.docker.io/v1/`, or `host/namespace` for the repositories under it).
@@ -143,17 +143,29 @@ fn normalise_key(key: &str) -> String {
     key.to_owned()
 }
 
-/// The auth files looked in, in order, when `--creds` is not given: `$REGISTRY_AUTH_FILE`,
-/// then Docker's `config.json` (in `$DOCKER_CONFIG`, or `~/.docker`).
+/// The auth files looked in, in order, when `--creds` is not given, as containers-auth.json(5)
+/// orders them: `$REGISTRY_AUTH_FILE`; `$XDG_RUNTIME_DIR/containers/auth.json` (where `skopeo
+/// login` and `podman login` write); `$XDG_CONFIG_HOME/containers/auth.json` (or
+/// `~/.config/...`); Docker's `config.json` (in `$DOCKER_CONFIG`, or `~/.docker`).
 pub fn default_auth_files(env: impl Fn(&str) -> Option<String>) -> Vec<PathBuf> {
+    let env = |name: &str| env(name).filter(|v| !v.is_empty());
     let mut files = Vec::new();
-    if let Some(file) = env("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
+    if let Some(file) = env("REGISTRY_AUTH_FILE") {
         files.push(PathBuf::from(file));
     }
-    if let Some(dir) = env("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-        files.push(Path::new(&dir).join("config.json"));
-    } else if let Some(home) = env("HOME").filter(|h| !h.is_empty()) {
-        files.push(Path::new(&home).join(".docker/config.json"));
+    if let Some(dir) = env("XDG_RUNTIME_DIR") {
+        files.push(Path::new(&dir).join("containers/auth.json"));
+    }
+    let home = env("HOME");
+    match (env("XDG_CONFIG_HOME"), &home) {
+        (Some(dir), _) => files.push(Path::new(&dir).join("containers/auth.json")),
+        (None, Some(home)) => files.push(Path::new(home).join(".config/containers/auth.json")),
+        (None, None) => {}
+    }
+    match (env("DOCKER_CONFIG"), &home) {
+        (Some(dir), _) => files.push(Path::new(&dir).join("config.json")),
+        (None, Some(home)) => files.push(Path::new(home).join(".docker/config.json")),
+        (None, None) => {}
     }
     files
 }
@@ -373,6 +385,40 @@ mod tests {
         std::fs::write(&file, "{").unwrap();
         let e = get("x", "y").unwrap_err().to_string();
         assert!(e.contains("not JSON"), "{e}");
+    }
+
+    #[test]
+    fn auth_files_are_looked_for_where_container_tools_write_them() {
+        let files = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            default_auth_files(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        };
+        assert_eq!(
+            files(&[
+                ("REGISTRY_AUTH_FILE", "/a.json"),
+                ("XDG_RUNTIME_DIR", "/run/user/1"),
+                ("HOME", "/home/u"),
+            ]),
+            [
+                "/a.json",
+                "/run/user/1/containers/auth.json",
+                "/home/u/.config/containers/auth.json",
+                "/home/u/.docker/config.json",
+            ]
+            .map(PathBuf::from)
+        );
+        assert_eq!(
+            files(&[
+                ("XDG_CONFIG_HOME", "/cfg"),
+                ("DOCKER_CONFIG", "/dk"),
+                ("REGISTRY_AUTH_FILE", ""),
+            ]),
+            ["/cfg/containers/auth.json", "/dk/config.json"].map(PathBuf::from)
+        );
+        assert!(files(&[]).is_empty());
     }
 
     #[test]

@@ -16,11 +16,13 @@
 //! substituter but the local servers, so nothing goes to the network. Every server a test
 //! starts is killed when the test ends, whether it passed or not.
 
-use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+
+mod support;
 use std::time::{Duration, Instant};
+use support::{Running, serve};
 
 /// A derivation Nix builds without a shell (`builtin:buildenv`): its output is input-addressed,
 /// so only a signature makes it trusted, and it refers to a second path, the manifest.
@@ -402,49 +404,11 @@ fn caches_are_shared_with_nix() {
     ]));
 }
 
-/// A server process, killed when dropped, so a failing test leaves none behind.
-struct Running {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `cairn cache serve` on a port the system chooses, and waits until it says where.
 fn cairn_serve(store: &Path, args: &[&str]) -> Running {
-    let mut child = cairn(store, &["cache", "serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cairn runs");
-    let stderr = child.stderr.take().unwrap();
-    let mut running = Running {
-        child,
-        url: String::new(),
-    };
-    let mut lines = BufReader::new(stderr).lines();
-    let mut said = String::new();
-    running.url = loop {
-        let Some(Ok(line)) = lines.next() else {
-            panic!("`cairn cache serve` ended before it listened: {said}");
-        };
-        if line.starts_with("serving '")
-            && let Some((_, url)) = line.rsplit_once(" at ")
-        {
-            break url.to_string();
-        }
-        said.push_str(&line);
-        said.push('\n');
-    };
-    // Its errors go on being read, so the server never waits on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    running
+    let mut cmd = cairn(store, &["cache", "serve", "--listen", "127.0.0.1:0"]);
+    cmd.args(args);
+    serve(cmd)
 }
 
 /// The response to `GET PATH` of the server at `url` (`http://127.0.0.1:PORT`), headers

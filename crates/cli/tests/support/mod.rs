@@ -1,5 +1,5 @@
-//! Helpers that the image tests share: running the real tools, and unpacking an image the way
-//! a container runtime would.
+//! Helpers that the tests share: running the real tools, unpacking an image the way a
+//! container runtime would, and running `cairn cache serve`.
 // Each test binary uses some of these.
 #![allow(dead_code)]
 
@@ -52,4 +52,50 @@ pub(crate) fn umoci_unpack(image: &str, bundle: &Path) -> PathBuf {
         .output()
         .unwrap());
     bundle.join("rootfs")
+}
+
+/// A server process, killed when dropped, so a failing test leaves none behind.
+pub(crate) struct Running {
+    pub(crate) child: std::process::Child,
+    /// Where it serves: `http://127.0.0.1:PORT`.
+    pub(crate) url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cmd`, a `cairn cache serve`, and waits until it says where it serves.
+pub(crate) fn serve(mut cmd: Command) -> Running {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cairn runs");
+    let stderr = child.stderr.take().unwrap();
+    let mut running = Running {
+        child,
+        url: String::new(),
+    };
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut said = String::new();
+    running.url = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("`cairn cache serve` ended before it listened: {said}");
+        };
+        if line.starts_with("serving '")
+            && let Some((_, url)) = line.rsplit_once(" at ")
+        {
+            break url.to_string();
+        }
+        said.push_str(&line);
+        said.push('\n');
+    };
+    // Its errors go on being read, so the server never waits on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    running
 }

@@ -179,14 +179,7 @@ fn a_closure_goes_to_a_web_server_and_back() {
     let url = format!("{}/cache?compression=zstd", server.url());
     let cache = crate::BinaryCache::open(&url, &dir).unwrap();
     let key = crate::SecretKey::generate("web-1").unwrap();
-    let pushed = crate::push(
-        &a,
-        &cache,
-        std::slice::from_ref(&top),
-        Some(&key),
-        &|_| {},
-    )
-    .unwrap();
+    let pushed = crate::push(&a, &cache, std::slice::from_ref(&top), Some(&key), &|_| {}).unwrap();
     assert_eq!(pushed.copied, [leaf.clone(), top.clone()]);
     assert!(
         std::fs::read_to_string(served.join("cache/nix-cache-info"))

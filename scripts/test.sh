@@ -20,6 +20,8 @@ command -v bzip2 >/dev/null 2>&1 || need_pkgs+=(bzip2)
 command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
 command -v zip >/dev/null 2>&1 || need_pkgs+=(zip)
 [ -x /usr/bin/make ] || need_pkgs+=(make)
+# The static web server that serves a file cache to Nix in the cache tests.
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 # The terminal that the REPL's interactive test types into.
 command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -4,10 +4,11 @@
 //! in Nix's text forms (`signing`).
 //!
 //! `BinaryCache` reads and writes that layout over a `backend::Backend`, which only stores
-//! files. `copy` moves closures between a cache and the local store, in parallel, checking
-//! signatures and NAR hashes before a path becomes valid. `Substituters` is the store's
-//! substituter over a list of caches: what `cairn build` and the evaluator ask for a path
-//! they lack.
+//! files (`file:///dir`, `http://` and `https://`). `copy` moves closures between a cache and
+//! the local store, in parallel, checking signatures and NAR hashes before a path becomes
+//! valid. `Substituters` is the store's substituter over a list of caches: what `cairn build`
+//! and the evaluator ask for a path they lack. `serve` is the other side: the local store
+//! served over HTTP as a cache, NARs made on the fly.
 //!
 //! This crate does not evaluate, build or decide policy: which keys are trusted and which
 //! caches are asked come from the caller.
@@ -16,6 +17,7 @@ pub mod backend;
 pub mod compression;
 pub mod copy;
 pub mod narinfo;
+pub mod serve;
 pub mod signing;
 pub mod substituters;
 
@@ -27,6 +29,7 @@ pub use crate::backend::Backend;
 pub use crate::compression::Compression;
 pub use crate::copy::{CopyReport, pull, push};
 pub use crate::narinfo::{CacheInfo, FormatError, NarInfo, SignatureError};
+pub use crate::serve::{RequestLog, ServeOptions, Served, Server};
 pub use crate::signing::{KeyError, PublicKey, SecretKey};
 pub use crate::substituters::Substituters;
 
@@ -59,6 +62,21 @@ pub enum CacheError {
     Corrupt { url: String, why: String },
     #[error("cannot fetch '{path}': {why}")]
     Unavailable { path: String, why: String },
+    #[error("binary cache `{url}` answered `{status}` to {method} `{file}`")]
+    HttpStatus {
+        url: String,
+        method: &'static str,
+        file: String,
+        status: String,
+    },
+    #[error(
+        "binary cache `{url}` is read-only over HTTP: it answered `{status}` to PUT `{file}` (hint: write to the directory the server serves, with `file:///DIR`)"
+    )]
+    ReadOnly {
+        url: String,
+        file: String,
+        status: String,
+    },
 }
 
 impl CacheError {
@@ -78,9 +96,10 @@ pub struct BinaryCache {
 }
 
 impl BinaryCache {
-    /// Opens the cache at `url` (`file:///dir[?compression=zstd|xz|none]`) for paths of the
-    /// store directory `dir`. A cache whose `nix-cache-info` names another store directory is
-    /// refused; a cache that does not exist yet is created by the first write.
+    /// Opens the cache at `url` (`file:///dir` or `http[s]://host/...`, with
+    /// `?compression=zstd|xz|none` for what it writes) for paths of the store directory `dir`.
+    /// A cache whose `nix-cache-info` names another store directory is refused; a cache that
+    /// does not exist yet is created by the first write.
     pub fn open(url: &str, dir: &StoreDir) -> Result<BinaryCache, CacheError> {
         let mut compression = Compression::default();
         if let Some((_, query)) = url.split_once('?') {

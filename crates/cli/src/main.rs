@@ -7,6 +7,7 @@
 
 mod alloc;
 mod build;
+mod cache;
 mod copy;
 mod diagnostics;
 mod eval;
@@ -172,7 +173,8 @@ enum Command {
 
     /// Copy closures of store paths to or from a binary cache, as `nix copy` does.
     ///
-    /// A binary cache is Nix's: cairn and Nix read and write the same caches. `--to` uploads
+    /// A binary cache is Nix's, in a directory (`file:///DIR`) or on a web server
+    /// (`http://`, `https://`): cairn and Nix read and write the same caches. `--to` uploads
     /// what the cache lacks of the closures of PATHs, NARs compressed with xz unless the URL
     /// says otherwise, signed with `--sign-key`. `--from` imports them; every path must be
     /// signed by a key of `--trusted-public-keys` (unless `--no-check-sigs`), and its NAR must
@@ -182,7 +184,9 @@ enum Command {
         cairn copy --to 'file:///srv/cache?compression=zstd' /nix/store/<hash>-hello\n  \
         cairn copy --from file:///srv/cache --trusted-public-keys \"$(cat cache.pub)\" \\\n      \
             /nix/store/<hash>-hello\n  \
-        cairn copy --from file:///srv/cache --no-check-sigs /nix/store/<hash>-hello")]
+        cairn copy --from file:///srv/cache --no-check-sigs /nix/store/<hash>-hello\n  \
+        cairn copy --from http://cache.example.org:5000 --trusted-public-keys \"$(cat cache.pub)\" \\\n      \
+            /nix/store/<hash>-hello")]
     Copy(copy::CopyArgs),
 
     /// Push an image to a registry, sending only the blobs it lacks.
@@ -202,6 +206,10 @@ enum Command {
     /// Make and convert the keys that sign binary cache paths, as `nix key` does.
     #[command(subcommand)]
     Key(key::KeyCommand),
+
+    /// Serve the store as a binary cache over HTTP (`cairn cache serve`).
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
 
     /// Work with flakes: write and update flake.lock, show outputs and metadata, check.
     ///
@@ -405,6 +413,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Copy(args) => copy::run(args, &cli.global, cli.color),
         Command::Push(args) => push::run(args, &cli.global, cli.color),
         Command::Key(cmd) => key::run(cmd),
+        Command::Cache(cmd) => cache::run(cmd, &cli.global),
     }
 }
 

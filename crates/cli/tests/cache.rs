@@ -4,12 +4,25 @@
 //! verify` with only cairn's key trusted, and refused with another key; keys made by each tool
 //! work in the other; a NAR changed by one byte is refused by both.
 //!
+//! Over HTTP: what `cairn cache serve` serves, Nix copies (`nix copy --from http://...`) and
+//! substitutes (`nix-store -r`) with only cairn's key trusted, and verifies, in every
+//! compression; a `file://` cache that `cairn copy --to` wrote, served by a plain static web
+//! server (Python's `http.server`), is read by Nix and by `cairn copy --from`; an upload to
+//! such a server fails, saying that it is read-only.
+//!
 //! Nix (Debian's `nix-bin`) must be installed and able to build into a store of its own under
-//! a temporary folder (as root): where it is not, the test says loudly that it was skipped,
-//! and passes. Nix is told to use no substituter, so nothing goes to the network.
+//! a temporary folder (as root), and `python3` must be there for the static server: where they
+//! are not, the test says loudly that it was skipped, and passes. Nix is told to use no
+//! substituter but the local servers, so nothing goes to the network. Every server a test
+//! starts is killed when the test ends, whether it passed or not.
 
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+
+mod support;
+use std::time::{Duration, Instant};
+use support::{Running, serve};
 
 /// A derivation Nix builds without a shell (`builtin:buildenv`): its output is input-addressed,
 /// so only a signature makes it trusted, and it refers to a second path, the manifest.
@@ -310,8 +323,8 @@ fn caches_are_shared_with_nix() {
     let nix_b_info = ok(&mut nix(&["path-info", "--json", "--store", &nix_b, &out]));
     assert_eq!(nar_hash(&nix_b_info), nar_hash(&nix_info));
 
-    // zstd and uncompressed caches are read by Nix too.
-    for compression in ["zstd", "none"] {
+    // xz (Nix's default) and uncompressed caches are read by Nix too.
+    for compression in ["xz", "none"] {
         let cache = d.join(compression);
         let url = file_url(&cache, &format!("?compression={compression}"));
         ok(&mut cairn(
@@ -389,4 +402,315 @@ fn caches_are_shared_with_nix() {
         &key("cairn.pub"),
         &out,
     ]));
+}
+
+/// Starts `cairn cache serve` on a port the system chooses, and waits until it says where.
+fn cairn_serve(store: &Path, args: &[&str]) -> Running {
+    let mut cmd = cairn(store, &["cache", "serve", "--listen", "127.0.0.1:0"]);
+    cmd.args(args);
+    serve(cmd)
+}
+
+/// The response to `GET PATH` of the server at `url` (`http://127.0.0.1:PORT`), headers
+/// included.
+fn http_get(url: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    // HTTP/1.0: the server closes the connection after the response.
+    write!(stream, "GET {path} HTTP/1.0\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// Whether `python3` runs, or says loudly why the test is skipped.
+fn have_python() -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "\n*** SKIPPED: python3 is not installed; a static web server is not tried \
+             (scripts/test.sh installs it) ***\n"
+        );
+    }
+    ok
+}
+
+/// Serves `dir` with Python's static web server, which answers `GET` and `HEAD` and refuses
+/// `PUT` with 501.
+fn static_server(dir: &Path) -> Running {
+    // A port nobody uses now (Python's server cannot say which one it chose).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1"])
+        .arg(port.to_string())
+        .arg("--directory")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut running = Running {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = running.child.try_wait() {
+            panic!("python3 -m http.server ended: {status}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "python3 -m http.server does not listen on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    running
+}
+
+/// Makes a secret key `NAME.sec` and its public key `NAME.pub` in `dir`, and gives the public
+/// key.
+fn cairn_key(store: &Path, dir: &Path, name: &str) -> String {
+    let secret = dir.join(format!("{name}.sec"));
+    write_stdout(
+        cairn(store, &["key", "generate-secret", "--key-name", name]),
+        &secret,
+    );
+    let public = ok(&mut with_stdin(
+        cairn(store, &["key", "convert-secret-to-public"]),
+        &secret,
+    ));
+    std::fs::write(dir.join(format!("{name}.pub")), &public).unwrap();
+    public
+}
+
+/// Builds `ENV_NIX` with Nix and imports its closure into the cairn store `store` through a
+/// file cache; gives the path and its NAR hash as Nix has it. `None` when Nix cannot build.
+fn nix_path_in_cairn(d: &Path, store: &Path) -> Option<(String, String)> {
+    let out = nix_build(d, &d.join("nix-a"))?;
+    let nix_a = d.join("nix-a").display().to_string();
+    let cache = d.join("from-nix");
+    ok(&mut nix(&[
+        "copy",
+        "--store",
+        &nix_a,
+        "--to",
+        &file_url(&cache, ""),
+        &out,
+    ]));
+    ok(&mut cairn(
+        store,
+        &[
+            "copy",
+            "--from",
+            &file_url(&cache, ""),
+            "--no-check-sigs",
+            &out,
+        ],
+    ));
+    let info = ok(&mut nix(&["path-info", "--json", "--store", &nix_a, &out]));
+    Some((out, nar_hash(&info)))
+}
+
+#[test]
+fn nix_takes_paths_from_cairn_cache_serve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let store = d.join("cairn");
+    let Some((out, hash)) = nix_path_in_cairn(d, &store) else {
+        return;
+    };
+    let trusted = cairn_key(&store, d, "cairn-serve-1");
+    let other = cairn_key(&store, d, "other-1");
+    let sign_key = d.join("cairn-serve-1.sec").display().to_string();
+    let server = cairn_serve(&store, &["--sign-key", &sign_key]);
+    let copy_to = |nix_store: &str, key: &str| {
+        nix(&[
+            "copy",
+            "--from",
+            &server.url,
+            "--to",
+            nix_store,
+            "--option",
+            "trusted-public-keys",
+            key,
+            &out,
+        ])
+    };
+
+    // Only the server's key makes its paths trusted.
+    let nix_b = d.join("nix-b").display().to_string();
+    let e = fails(&mut copy_to(&nix_b, &other));
+    assert!(e.contains("lacks a valid signature"), "{e}");
+    ok(&mut copy_to(&nix_b, &trusted));
+    ok(&mut nix(&[
+        "store",
+        "verify",
+        "--store",
+        &nix_b,
+        "-r",
+        "--option",
+        "trusted-public-keys",
+        &trusted,
+        &out,
+    ]));
+    let info = ok(&mut nix(&["path-info", "--json", "--store", &nix_b, &out]));
+    assert_eq!(nar_hash(&info), hash);
+
+    // As a substituter.
+    let nix_c = d.join("nix-c").display().to_string();
+    ok(Command::new("nix-store")
+        .args(["--store", &nix_c, "--realise", &out])
+        .args(["--option", "substituters", &server.url])
+        .args(["--option", "trusted-public-keys", &trusted]));
+    let info = ok(&mut nix(&["path-info", "--json", "--store", &nix_c, &out]));
+    assert_eq!(nar_hash(&info), hash);
+
+    // cairn reads it over HTTP too.
+    let fresh = d.join("cairn-fresh");
+    ok(&mut cairn(
+        &fresh,
+        &[
+            "copy",
+            "--from",
+            &server.url,
+            "--trusted-public-keys",
+            &trusted,
+            &out,
+        ],
+    ));
+    let info = ok(&mut cairn(&fresh, &["store", "path-info", "--json", &out]));
+    assert_eq!(nar_hash(&info), hash);
+    drop(server);
+
+    // NARs compressed with xz (Nix's default), or not at all.
+    for compression in ["xz", "none"] {
+        let server = cairn_serve(
+            &store,
+            &["--sign-key", &sign_key, "--compression", compression],
+        );
+        let narinfo = http_get(&server.url, &format!("/{}.narinfo", &out[11..43]));
+        assert!(
+            narinfo.contains(&format!("Compression: {compression}\n")),
+            "{narinfo}"
+        );
+        let nix_d = d.join(format!("nix-{compression}")).display().to_string();
+        ok(&mut nix(&[
+            "copy",
+            "--from",
+            &server.url,
+            "--to",
+            &nix_d,
+            "--option",
+            "trusted-public-keys",
+            &trusted,
+            &out,
+        ]));
+        let info = ok(&mut nix(&["path-info", "--json", "--store", &nix_d, &out]));
+        assert_eq!(nar_hash(&info), hash);
+    }
+}
+
+#[test]
+fn a_static_web_server_serves_a_file_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let store = d.join("cairn");
+    if !have_python() {
+        return;
+    }
+    let Some((out, hash)) = nix_path_in_cairn(d, &store) else {
+        return;
+    };
+    let trusted = cairn_key(&store, d, "cairn-web-1");
+    let www = d.join("www");
+    ok(&mut cairn(
+        &store,
+        &[
+            "copy",
+            "--to",
+            &file_url(&www, ""),
+            "--sign-key",
+            &d.join("cairn-web-1.sec").display().to_string(),
+            &out,
+        ],
+    ));
+    let server = static_server(&www);
+
+    let nix_b = d.join("nix-b").display().to_string();
+    ok(&mut nix(&[
+        "copy",
+        "--from",
+        &server.url,
+        "--to",
+        &nix_b,
+        "--option",
+        "trusted-public-keys",
+        &trusted,
+        &out,
+    ]));
+    ok(&mut nix(&[
+        "store",
+        "verify",
+        "--store",
+        &nix_b,
+        "-r",
+        "--option",
+        "trusted-public-keys",
+        &trusted,
+        &out,
+    ]));
+    let info = ok(&mut nix(&["path-info", "--json", "--store", &nix_b, &out]));
+    assert_eq!(nar_hash(&info), hash);
+
+    let fresh = d.join("cairn-fresh");
+    ok(&mut cairn(
+        &fresh,
+        &[
+            "copy",
+            "--from",
+            &server.url,
+            "--trusted-public-keys",
+            &trusted,
+            &out,
+        ],
+    ));
+    let info = ok(&mut cairn(&fresh, &["store", "path-info", "--json", &out]));
+    assert_eq!(nar_hash(&info), hash);
+    ok(&mut cairn(&fresh, &["store", "verify", "--check-contents"]));
+}
+
+#[test]
+fn uploads_to_a_read_only_web_server_fail_clearly() {
+    if !have_python() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let store = d.join("cairn");
+    std::fs::write(d.join("file"), "contents\n").unwrap();
+    let path = ok(&mut cairn(
+        &store,
+        &["store", "add", &d.join("file").display().to_string()],
+    ));
+    let www = d.join("www");
+    std::fs::create_dir(&www).unwrap();
+    let server = static_server(&www);
+    let result = output(&mut cairn(
+        &store,
+        &["copy", "--to", &server.url, path.trim()],
+    ));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("read-only over HTTP") && stderr.contains(&server.url),
+        "{stderr}"
+    );
+    assert!(std::fs::read_dir(&www).unwrap().next().is_none());
 }

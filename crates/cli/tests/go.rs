@@ -70,7 +70,7 @@ fn skopeo_json(args: &[&str], image: &Path) -> serde_json::Value {
 /// namespace, and gives the answers to `GET /` and `GET /healthz`.
 fn serve(image: &Path, rootfs: &Path) -> Option<(String, String)> {
     let argv = image_command(&format!("docker-archive:{}", image.display()), &[]);
-    support::serve(&argv, rootfs)
+    support::run_service(&argv, rootfs)
 }
 
 #[test]

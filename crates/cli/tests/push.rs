@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod support;
-use support::{Registry, copy_tree, have, image_command, ok, serve, skip, umoci_unpack};
+use support::{Registry, copy_tree, have, image_command, ok, run_service, skip, umoci_unpack};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -200,7 +200,7 @@ fn the_quotes_image_is_pushed_and_an_update_sends_only_what_changed() {
         .unwrap());
     let rootfs = umoci_unpack(&format!("{}:latest", oci.display()), &dir.join("bundle"));
     let argv = image_command(&format!("docker://{first_ref}"), &["--tls-verify=false"]);
-    if let Some((root, health)) = serve(&argv, &rootfs) {
+    if let Some((root, health)) = run_service(&argv, &rootfs) {
         assert!(root.starts_with("HTTP/1.0 200"), "{root}");
         assert!(root.contains("Douglas Adams"), "{root}");
         assert!(health.ends_with("\r\n\r\nok\n"), "{health}");

@@ -1,4 +1,5 @@
-//! Substitution in `cairn build`: outputs a `file://` cache has are fetched instead of built,
+//! Substitution in `cairn build`: outputs a cache has (`file://`, or `cairn cache serve` over
+//! HTTP) are fetched instead of built,
 //! from the top down; `--dry-run` says what would be fetched; `-j 0` fetches or fails naming
 //! what would have to be built and why; the configuration file gives the caches and keys when
 //! the command line does not; `allowSubstitutes = false` is built all the same.
@@ -8,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+mod support;
 
 struct Env {
     dir: tempfile::TempDir,
@@ -249,4 +252,52 @@ fn the_configuration_file_names_caches_and_keys() {
     assert!(!out.status.success());
     assert!(stderr.contains(config.to_str().unwrap()), "{stderr}");
     assert!(stderr.contains("substituter"), "{stderr}");
+}
+
+#[test]
+fn outputs_come_from_another_store_served_over_http() {
+    let Some(env) = Env::new() else { return };
+    let key = env.fill_cache();
+    let (app, _) = env.ok(
+        "a",
+        &["build", "-A", "app", "--no-link", "--print-out-paths"],
+    );
+    let secret = env.path("secret");
+    let server = support::serve(env.cairn(
+        "a",
+        &[
+            "cache",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--sign-key",
+            secret.to_str().unwrap(),
+        ],
+    ));
+    let url = server.url.clone();
+    let args = [
+        "build",
+        "-A",
+        "app",
+        "-j",
+        "0",
+        "--no-link",
+        "--print-out-paths",
+        "--substituters",
+        &url,
+        "--trusted-public-keys",
+        &key,
+    ];
+    let (stdout, stderr) = env.ok("b", &args);
+    assert_eq!(stdout, app);
+    assert!(stderr.contains("fetched 2 paths"), "{stderr}");
+    // A server that is gone is left out with a warning; with -j 0 that is an error.
+    drop(server);
+    let out = env.run("c", &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("warning: ignoring the binary cache"),
+        "{stderr}"
+    );
 }

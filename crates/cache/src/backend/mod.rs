@@ -2,15 +2,18 @@
 //! their path relative to the cache (`nix-cache-info`, `<hash>.narinfo`, `nar/...`). The
 //! format is above it, in `BinaryCache`; a backend knows only files.
 //!
-//! `file:///dir` is `FileBackend`. The trait takes and gives streams, and says nothing of local
-//! paths, so a backend over HTTP (`GET`, `HEAD`, `PUT`) or an S3 bucket implements the same
-//! three methods; `open` picks one by the URL's scheme.
+//! `file:///dir` is `FileBackend`, `http://` and `https://` are `HttpBackend` (`HEAD`, `GET`,
+//! `PUT`); `open` picks one by the URL's scheme. The trait takes and gives streams and says
+//! nothing of local paths, so an S3 bucket would implement the same three methods; there is
+//! no such backend yet. Every backend passes the same suite (`suite::run`).
 
 mod file;
+mod http;
 
 use std::io::Read;
 
 pub use self::file::FileBackend;
+pub use self::http::HttpBackend;
 use crate::CacheError;
 
 /// The files of a cache.
@@ -43,12 +46,20 @@ pub fn open(url: &str) -> Result<Box<dyn Backend>, CacheError> {
         return Ok(Box::new(FileBackend::new(url, dir.into())));
     }
     let scheme = base.split_once("://").map_or("", |(s, _)| s);
+    if scheme == "http" || scheme == "https" {
+        return Ok(Box::new(HttpBackend::new(url)?));
+    }
     Err(CacheError::Url {
         url: url.to_string(),
         why: if scheme.is_empty() {
-            "it has no scheme; a cache in a directory is `file:///DIR`".into()
+            "it has no scheme; a cache in a directory is `file:///DIR`, one on a web server \
+             `http://HOST/...`"
+                .into()
         } else {
-            format!("`{scheme}://` caches are not supported yet, only `file://`")
+            format!(
+                "`{scheme}://` caches are not supported yet, only `file://`, `http://` and \
+                 `https://`"
+            )
         },
     })
 }
@@ -77,10 +88,24 @@ mod tests {
     fn urls_are_checked() {
         assert!(open("file:///tmp/c").is_ok());
         assert!(open("file:///tmp/c?compression=zstd").is_ok());
-        for bad in ["file://relative", "/tmp/c", "s3://bucket", "ftp://x/y"] {
+        assert!(open("http://localhost:5000").is_ok());
+        assert!(open("https://cache.example.org/prefix/?compression=zstd").is_ok());
+        for bad in [
+            "file://relative",
+            "/tmp/c",
+            "s3://bucket",
+            "ftp://x/y",
+            "http://",
+            "https:///path",
+        ] {
             let e = open(bad).unwrap_err();
             assert!(e.to_string().contains(bad), "{e}");
         }
+        let e = open("s3://bucket").unwrap_err().to_string();
+        assert!(
+            e.contains("only `file://`, `http://` and `https://`"),
+            "{e}"
+        );
     }
 
     #[test]

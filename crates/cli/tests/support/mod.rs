@@ -1,5 +1,6 @@
-//! Helpers that the image tests share: running the real tools, and unpacking an image the way
-//! a container runtime would.
+//! Helpers that the tests share: running the real tools, unpacking an image the way a
+//! container runtime would and running what it holds, running `cairn cache serve`, and a
+//! registry to push to.
 // Each test binary uses some of these.
 #![allow(dead_code)]
 
@@ -122,7 +123,7 @@ pub(crate) fn image_command(image: &str, skopeo_args: &[&str]) -> Vec<String> {
 /// Runs `argv` from the unpacked root `rootfs` in a user namespace, with `PORT` set, and
 /// gives the answers to `GET /` and `GET /healthz`; `None` (said loudly) when user namespaces
 /// are not available.
-pub(crate) fn serve(argv: &[String], rootfs: &Path) -> Option<(String, String)> {
+pub(crate) fn run_service(argv: &[String], rootfs: &Path) -> Option<(String, String)> {
     let port = free_port();
     let mut child = Command::new("unshare")
         .args(["-r", "chroot"])
@@ -240,4 +241,50 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A server process, killed when dropped, so a failing test leaves none behind.
+pub(crate) struct Running {
+    pub(crate) child: std::process::Child,
+    /// Where it serves: `http://127.0.0.1:PORT`.
+    pub(crate) url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cmd`, a `cairn cache serve`, and waits until it says where it serves.
+pub(crate) fn serve(mut cmd: Command) -> Running {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cairn runs");
+    let stderr = child.stderr.take().unwrap();
+    let mut running = Running {
+        child,
+        url: String::new(),
+    };
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut said = String::new();
+    running.url = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("`cairn cache serve` ended before it listened: {said}");
+        };
+        if line.starts_with("serving '")
+            && let Some((_, url)) = line.rsplit_once(" at ")
+        {
+            break url.to_string();
+        }
+        said.push_str(&line);
+        said.push('\n');
+    };
+    // Its errors go on being read, so the server never waits on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    running
 }

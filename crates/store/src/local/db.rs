@@ -141,6 +141,23 @@ impl Db {
         Ok(out)
     }
 
+    /// The valid path whose printed form starts with `prefix` (`<dir>/<hash>-`), the first
+    /// one in order if several do.
+    pub(super) fn path_with_prefix(&self, prefix: &str) -> Result<Option<StorePath>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT path FROM ValidPaths WHERE path >= ?1 ORDER BY path LIMIT 1")
+            .map_err(self.err())?;
+        let found: Option<String> = st
+            .query_row([prefix], |r| r.get(0))
+            .optional()
+            .map_err(self.err())?;
+        match found {
+            Some(path) if path.starts_with(prefix) => Ok(Some(self.parse(&path)?)),
+            _ => Ok(None),
+        }
+    }
+
     pub(super) fn path_info(&self, path: &StorePath) -> Result<Option<PathInfo>> {
         let mut st = self
             .conn

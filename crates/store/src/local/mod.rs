@@ -335,6 +335,20 @@ impl LocalStore {
         self.lock_db().path_info(path)
     }
 
+    /// The valid path whose hash part is `hash_part` (as `nix-store --query-path-from-hash-part`
+    /// finds it), or `None` when there is none or `hash_part` is not a hash part at all.
+    pub fn query_path_from_hash_part(&self, hash_part: &str) -> Result<Option<StorePath>> {
+        let well_formed = hash_part.len() == crate::store_path::HASH_PART_LEN
+            && hash_part
+                .bytes()
+                .all(|c| crate::nixbase32::digit_value(c).is_some());
+        if !well_formed {
+            return Ok(None);
+        }
+        let prefix = format!("{}/{hash_part}-", self.dir.as_str());
+        self.lock_db().path_with_prefix(&prefix)
+    }
+
     /// Every valid path, sorted.
     pub fn valid_paths(&self) -> Result<Vec<StorePath>> {
         self.lock_db().valid_paths()

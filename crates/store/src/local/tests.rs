@@ -310,3 +310,34 @@ fn links_in_the_roots_folder_are_roots() {
     let report = store.gc(&GcOptions::default(), &|| ()).unwrap();
     assert_eq!(report.dead, vec![a]);
 }
+
+#[test]
+fn paths_are_found_by_their_hash_part() {
+    let (dir, store) = store();
+    let src = dir.path().join("src");
+    tree(&src);
+    let path = add_tree(&store, &src);
+    let text = store.add_text("t", b"t", &BTreeSet::new()).unwrap();
+    for p in [&path, &text] {
+        assert_eq!(
+            store.query_path_from_hash_part(p.hash_part()).unwrap(),
+            Some(p.clone())
+        );
+    }
+    // A hash no valid path has, one a character short, and text that is no hash.
+    let mut other = path.hash_part().to_string();
+    other.replace_range(31.., if other.ends_with('0') { "1" } else { "0" });
+    for missing in [
+        other.as_str(),
+        &path.hash_part()[..31],
+        "",
+        "../../etc/passwd",
+        "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+    ] {
+        assert_eq!(
+            store.query_path_from_hash_part(missing).unwrap(),
+            None,
+            "{missing}"
+        );
+    }
+}

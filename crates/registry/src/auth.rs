@@ -9,7 +9,7 @@
 //!   `Bearer realm="...",service="...",scope="..."`.
 //! - [`TokenAnswer`] is the JSON a token service gives for a bearer challenge.
 //!
-//! Credential helpers (`credsStore`, `credHelpers`) and identity tokens are not read. This
+//! Credential store programs (`credsStore`) and identity tokens are not read. This
 //! module does no HTTP: `client.rs` makes the requests.
 
 use std::collections::BTreeMap;

@@ -133,7 +133,7 @@ impl Answer {
 
 /// A connection to one registry.
 pub(crate) struct Client {
-    agent: ureq::Agent,
+    http: ureq::Agent,
     /// `https://host[:port]` or `http://host[:port]`.
     base: String,
     /// The registry as the user named it, for messages.
@@ -150,7 +150,7 @@ impl Client {
         reference: &Reference,
         options: &ConnectOptions,
     ) -> Result<Client, RegistryError> {
-        let agent = agent(options.tls_verify);
+        let http = http_client(options.tls_verify);
         let registry = reference.registry.clone();
         let allow_http = !options.tls_verify || reference.is_local();
         let host = reference.api_host();
@@ -161,7 +161,7 @@ impl Client {
                 break;
             }
             let base = format!("{scheme}://{host}");
-            match agent.get(format!("{base}/v2/")).call() {
+            match http.get(format!("{base}/v2/")).call() {
                 // Plain HTTP counts only when a registry answers there: a TLS server's `400`
                 // leaves the failure of HTTPS as the reason.
                 Ok(response)
@@ -198,7 +198,7 @@ impl Client {
             });
         };
         let mut client = Client {
-            agent,
+            http,
             base,
             registry,
             credentials: options.credentials.clone(),
@@ -441,15 +441,15 @@ impl Client {
             Body::None if request.method == "GET" || head => builder
                 .body(())
                 .map_err(|e| transport(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(|e| transport(e.to_string()))),
+                .and_then(|r| self.http.run(r).map_err(|e| transport(e.to_string()))),
             Body::None => builder
                 .body(&[][..])
                 .map_err(|e| transport(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(|e| transport(e.to_string()))),
+                .and_then(|r| self.http.run(r).map_err(|e| transport(e.to_string()))),
             Body::Bytes(bytes) => builder
                 .body(*bytes)
                 .map_err(|e| transport(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(|e| transport(e.to_string()))),
+                .and_then(|r| self.http.run(r).map_err(|e| transport(e.to_string()))),
             Body::Reader(open, len) => {
                 let mut reader =
                     open().map_err(|e| transport(format!("cannot read the blob: {e}")))?;
@@ -457,15 +457,15 @@ impl Client {
                     .header("content-length", len.to_string())
                     .body(ureq::SendBody::from_reader(&mut reader))
                     .map_err(|e| transport(e.to_string()))
-                    .and_then(|r| self.agent.run(r).map_err(|e| transport(e.to_string())))
+                    .and_then(|r| self.http.run(r).map_err(|e| transport(e.to_string())))
             }
         };
         Ok(answer(result?, head))
     }
 }
 
-/// The agent: a connect timeout, no status as error, TLS verification as asked.
-fn agent(tls_verify: bool) -> ureq::Agent {
+/// The HTTP client: a connect timeout, no status as error, TLS verification as asked.
+fn http_client(tls_verify: bool) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30)))

@@ -13,7 +13,7 @@ use cairn_registry::{
     BlobOutcome, ConnectOptions, ImageSource, PushEvent, PushOptions, Reference, push,
 };
 
-// The helpers of the command line's tests: the registry they start, `have` and `skip`.
+// What the command line's tests share: the registry they start, `have` and `skip`.
 #[path = "../../cli/tests/support/mod.rs"]
 mod support;
 use support::{Registry, have, skip};

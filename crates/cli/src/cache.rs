@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use cairn_cache::{Compression, SecretKey, ServeOptions, Served, Server};
+use cairn_cache::{Compression, ServeOptions, Served, Server};
 
 use crate::{GlobalArgs, Outcome};
 
@@ -56,17 +56,7 @@ pub(crate) fn run(cmd: CacheCommand, global: &GlobalArgs) -> anyhow::Result<Outc
 }
 
 fn serve(args: ServeArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    let key = match &args.sign_key {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read the key file '{}'", file.display()))?;
-            Some(
-                SecretKey::parse(&text)
-                    .with_context(|| format!("in the key file '{}'", file.display()))?,
-            )
-        }
-        None => None,
-    };
+    let key = crate::key::read_secret_key(args.sign_key.as_deref())?;
     let compression = Compression::parse(&args.compression)
         .with_context(|| format!("unknown compression `{}`", args.compression))?;
     let store = global.open_store()?;

@@ -4,7 +4,7 @@
 //! progress and prints the summary.
 
 use anyhow::Context as _;
-use cairn_cache::{BinaryCache, SecretKey};
+use cairn_cache::BinaryCache;
 use cairn_store::CopyEvent;
 
 use crate::store::{human_size, plural, valid_path};
@@ -61,17 +61,7 @@ pub(crate) fn run(
     );
     let events = |e: CopyEvent<'_>| progress.event(e);
     let (report, url, verb) = if let Some(url) = &args.to {
-        let key = match &args.sign_key {
-            Some(file) => {
-                let text = std::fs::read_to_string(file)
-                    .with_context(|| format!("cannot read the key file '{}'", file.display()))?;
-                Some(
-                    SecretKey::parse(&text)
-                        .with_context(|| format!("in the key file '{}'", file.display()))?,
-                )
-            }
-            None => None,
-        };
+        let key = crate::key::read_secret_key(args.sign_key.as_deref())?;
         let mut roots = Vec::new();
         for p in &args.paths {
             if cairn_flake::looks_like_installable(p) {

@@ -8,6 +8,18 @@ use cairn_cache::SecretKey;
 
 use crate::Outcome;
 
+/// Reads the secret key in `file` (`--sign-key FILE`), if a file is given.
+pub(crate) fn read_secret_key(file: Option<&std::path::Path>) -> anyhow::Result<Option<SecretKey>> {
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the key file '{}'", file.display()))?;
+    let key =
+        SecretKey::parse(&text).with_context(|| format!("in the key file '{}'", file.display()))?;
+    Ok(Some(key))
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum KeyCommand {
     /// Print a new secret key for signing store paths, as `nix key generate-secret` does.

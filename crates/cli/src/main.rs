@@ -312,7 +312,12 @@ impl GlobalArgs {
             cairn_store::LocalStore::open(&root, cairn_store::StoreDir::new(&self.store_dir))?;
         let (urls, keys) = self.binary_caches()?;
         if !urls.is_empty() {
-            store.set_substituter(substitute::Lazy::new(urls, store.store_dir().clone(), keys));
+            store.set_substituter(substitute::Lazy::new(
+                urls,
+                store.store_dir().clone(),
+                keys,
+                self.chatty(),
+            ));
         }
         Ok(std::sync::Arc::new(store))
     }

@@ -102,15 +102,23 @@ pub(crate) struct Lazy {
     dir: StoreDir,
     keys: Vec<PublicKey>,
     opened: OnceLock<Substituters>,
+    /// Whether to say what is fetched outside a build (`-q` says nothing).
+    chatty: bool,
 }
 
 impl Lazy {
-    pub(crate) fn new(urls: Vec<String>, dir: StoreDir, keys: Vec<PublicKey>) -> Arc<Lazy> {
+    pub(crate) fn new(
+        urls: Vec<String>,
+        dir: StoreDir,
+        keys: Vec<PublicKey>,
+        chatty: bool,
+    ) -> Arc<Lazy> {
         Arc::new(Lazy {
             urls,
             dir,
             keys,
             opened: OnceLock::new(),
+            chatty,
         })
     }
 
@@ -142,5 +150,13 @@ impl cairn_store::Substituter for Lazy {
 
     fn describe(&self) -> String {
         self.get().describe()
+    }
+
+    fn report(&self, event: CopyEvent<'_>) {
+        if let CopyEvent::Started(path) = event
+            && self.chatty
+        {
+            eprintln!("fetching '{}' from binary caches...", path.base_name());
+        }
     }
 }

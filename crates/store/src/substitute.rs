@@ -52,4 +52,8 @@ pub trait Substituter: Send + Sync + std::fmt::Debug {
 
     /// The sources asked, for messages: "`file:///srv/cache`, `http://cache:5000`".
     fn describe(&self) -> String;
+
+    /// Shows the progress of a fetch that no caller watches (`LocalStore::ensure_valid`, as
+    /// the evaluator fetches a host tool); nothing by default.
+    fn report(&self, _event: CopyEvent<'_>) {}
 }

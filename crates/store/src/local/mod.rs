@@ -211,7 +211,7 @@ impl LocalStore {
         if !matches!(found.get(path), Some(Ok(_))) {
             return Ok(false);
         }
-        sub.fetch(self, std::slice::from_ref(path), &|_| {})?;
+        sub.fetch(self, std::slice::from_ref(path), &|e| sub.report(e))?;
         self.is_valid(path)
     }
 

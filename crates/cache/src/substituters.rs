@@ -106,7 +106,9 @@ impl Substituters {
                 Err(e) => refused.push(e.to_string()),
             }
         }
-        if refused.is_empty() {
+        if self.caches.is_empty() {
+            Err("no binary cache could be opened (see the warnings above)".to_string())
+        } else if refused.is_empty() {
             Err(format!(
                 "no binary cache has it (asked: {})",
                 self.describe()

@@ -153,7 +153,10 @@ fn a_cache_that_cannot_be_opened_is_left_out_with_a_warning() {
     let warnings = warnings.into_inner().unwrap();
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].contains(&f.url), "{warnings:?}");
-    assert!(subs.query(std::slice::from_ref(&top))[&top].is_err());
+    let why = subs.query(std::slice::from_ref(&top))[&top]
+        .clone()
+        .unwrap_err();
+    assert!(why.contains("no binary cache could be opened"), "{why}");
 }
 
 #[test]

@@ -120,6 +120,17 @@ fn nar_hash(json: &str) -> String {
     v[0]["narHash"].as_str().unwrap().to_string()
 }
 
+/// `cairn copy --from URL` imports `path` into the store `fresh`, trusting `key`, with the NAR
+/// hash `hash`.
+fn cairn_pulls(fresh: &Path, url: &str, key: &str, path: &str, hash: &str) {
+    ok(&mut cairn(
+        fresh,
+        &["copy", "--from", url, "--trusted-public-keys", key, path],
+    ));
+    let info = ok(&mut cairn(fresh, &["store", "path-info", "--json", path]));
+    assert_eq!(nar_hash(&info), hash);
+}
+
 #[test]
 fn caches_are_shared_with_nix() {
     let tmp = tempfile::tempdir().unwrap();
@@ -574,19 +585,7 @@ fn nix_takes_paths_from_cairn_cache_serve() {
 
     // cairn reads it over HTTP too.
     let fresh = d.join("cairn-fresh");
-    ok(&mut cairn(
-        &fresh,
-        &[
-            "copy",
-            "--from",
-            &server.url,
-            "--trusted-public-keys",
-            &trusted,
-            &out,
-        ],
-    ));
-    let info = ok(&mut cairn(&fresh, &["store", "path-info", "--json", &out]));
-    assert_eq!(nar_hash(&info), hash);
+    cairn_pulls(&fresh, &server.url, &trusted, &out, &hash);
     drop(server);
 
     // NARs compressed with xz (Nix's default), or not at all.
@@ -670,19 +669,7 @@ fn a_static_web_server_serves_a_file_cache() {
     assert_eq!(nar_hash(&info), hash);
 
     let fresh = d.join("cairn-fresh");
-    ok(&mut cairn(
-        &fresh,
-        &[
-            "copy",
-            "--from",
-            &server.url,
-            "--trusted-public-keys",
-            &trusted,
-            &out,
-        ],
-    ));
-    let info = ok(&mut cairn(&fresh, &["store", "path-info", "--json", &out]));
-    assert_eq!(nar_hash(&info), hash);
+    cairn_pulls(&fresh, &server.url, &trusted, &out, &hash);
     ok(&mut cairn(&fresh, &["store", "verify", "--check-contents"]));
 }
 

@@ -118,11 +118,7 @@ impl Image {
     /// different layers, or of the same layer, may run at once on several threads.
     pub fn layer_blob(&self, index: usize) -> Option<LayerBlob<'_>> {
         let layer = self.layers.get(index)?;
-        Some(LayerBlob {
-            file: &layer.blob,
-            offset: 0,
-            size: layer.size,
-        })
+        Some(FileRange::new(&layer.blob, 0, layer.size))
     }
 
     /// Writes the image as a docker-archive to `out`.
@@ -215,28 +211,48 @@ impl Image {
     }
 }
 
-/// A reader of one compressed layer of an [`Image`]; it reads at its own offset, so several
-/// may read the same file at once.
+/// A reader of the bytes `offset..end` of a file (owned, or borrowed as `&File`). It reads at
+/// its own position (`pread`), so several may read the same file at once.
 #[derive(Debug)]
-pub struct LayerBlob<'a> {
-    file: &'a File,
+pub struct FileRange<F> {
+    file: F,
     offset: u64,
-    size: u64,
+    end: u64,
 }
 
-impl io::Read for LayerBlob<'_> {
+/// A reader of one compressed layer of an [`Image`].
+pub type LayerBlob<'a> = FileRange<&'a File>;
+
+impl<F: std::borrow::Borrow<File>> FileRange<F> {
+    /// The bytes `offset..end` of `file`.
+    pub fn new(file: F, offset: u64, end: u64) -> FileRange<F> {
+        FileRange {
+            file,
+            offset: offset.min(end),
+            end,
+        }
+    }
+
+    /// The same range without its first `n` bytes.
+    pub fn skip(mut self, n: u64) -> FileRange<F> {
+        self.offset = self.offset.saturating_add(n).min(self.end);
+        self
+    }
+}
+
+impl<F: std::borrow::Borrow<File>> io::Read for FileRange<F> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         use std::os::unix::fs::FileExt;
-        let left = self.size - self.offset;
+        let left = self.end - self.offset;
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         if want == 0 {
             return Ok(0);
         }
-        let n = self.file.read_at(&mut buf[..want], self.offset)?;
+        let n = self.file.borrow().read_at(&mut buf[..want], self.offset)?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                "the layer's temporary file is shorter than the layer",
+                "the file is shorter than the range read from it",
             ));
         }
         self.offset += n as u64;

@@ -35,7 +35,7 @@ use cairn_store::{LocalStore, StoreError, StorePath};
 pub use crate::config::{ImageConfig, ImageSpec};
 pub use crate::description::{DescribedLayer, ImageDescription};
 pub use crate::format::{
-    Image, LayerBlob, OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST, oci_manifest,
+    FileRange, Image, LayerBlob, OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST, oci_manifest,
     write_docker_archive, write_oci_layout,
 };
 pub use crate::layer::LAYER_MTIME;

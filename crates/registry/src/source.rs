@@ -17,10 +17,9 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use cairn_image::{Digest, Image, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST};
+use cairn_image::{Digest, FileRange, Image, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST};
 use cairn_store::{HashAlgo, Hasher};
 
 use crate::RegistryError;
@@ -181,20 +180,17 @@ impl ImageSource {
         let from = from.min(blob.size);
         match &blob.data {
             Data::Memory(bytes) => Ok(Box::new(&bytes[from as usize..])),
-            Data::File { path, offset } => Ok(Box::new(RangeReader {
-                file: File::open(path)?,
-                offset: offset + from,
-                end: offset + blob.size,
-            })),
+            Data::File { path, offset } => Ok(Box::new(
+                FileRange::new(File::open(path)?, *offset, offset + blob.size).skip(from),
+            )),
             Data::ImageLayer(i) => {
                 let image = self.image.as_ref().ok_or_else(|| {
                     io::Error::other("the layer's image is not there (a bug in cairn)")
                 })?;
-                let mut reader = image
+                let reader = image
                     .layer_blob(*i)
                     .ok_or_else(|| io::Error::other(format!("the image has no layer {i}")))?;
-                io::copy(&mut (&mut reader).take(from), &mut io::sink())?;
-                Ok(Box::new(reader))
+                Ok(Box::new(reader.skip(from)))
             }
         }
     }
@@ -202,32 +198,6 @@ impl ImageSource {
     /// Where the image comes from, for messages.
     pub fn origin(&self) -> &str {
         &self.origin
-    }
-}
-
-/// Reads the bytes `offset..end` of a file, at its own position.
-struct RangeReader {
-    file: File,
-    offset: u64,
-    end: u64,
-}
-
-impl Read for RangeReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.end - self.offset;
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        if want == 0 {
-            return Ok(0);
-        }
-        let n = self.file.read_at(&mut buf[..want], self.offset)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file is shorter than its blob",
-            ));
-        }
-        self.offset += n as u64;
-        Ok(n)
     }
 }
 
@@ -355,11 +325,11 @@ fn hash_gzip_range(
     size: u64,
     name: &str,
 ) -> Result<Digest, RegistryError> {
-    let mut reader = RangeReader {
-        file: File::open(path).map_err(source_error(path))?,
+    let mut reader = FileRange::new(
+        File::open(path).map_err(source_error(path))?,
         offset,
-        end: offset + size,
-    };
+        offset + size,
+    );
     let mut hasher = Hasher::new(HashAlgo::Sha256);
     let mut buf = vec![0u8; 1 << 16];
     let mut first = true;

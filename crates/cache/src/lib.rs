@@ -250,7 +250,7 @@ impl BinaryCache {
             file.rewind()?;
             Ok((file, nar_hash, nar_size, file_hash, file_size))
         };
-        let (mut file, nar_hash, nar_size, file_hash, file_size) = compressing().map_err(
+        let (file, nar_hash, nar_size, file_hash, file_size) = compressing().map_err(
             CacheError::io(format!("cannot write the NAR of '{printed}'")),
         )?;
         if nar_hash != info.nar_hash || nar_size != info.nar_size {
@@ -271,7 +271,7 @@ impl BinaryCache {
         info.file_size = Some(file_size);
         if !self.backend.has(&info.url)? {
             self.backend
-                .put(&info.url, &mut file, "application/x-nix-nar")?;
+                .put_file(&info.url, file, file_size, "application/x-nix-nar")?;
         }
         if let Some(key) = key {
             info.sign(&self.dir, key);

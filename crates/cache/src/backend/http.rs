@@ -7,7 +7,8 @@
 //! refuses `PUT` (405, 403, 501: a static file server, `cairn cache serve`) gives
 //! `CacheError::ReadOnly`. A `PUT`'s body is first spooled (in memory when small, to a
 //! temporary file otherwise), so it goes out with its length and a failing source sends
-//! nothing at all.
+//! nothing at all; a NAR, already compressed into a file of known size, goes out from that
+//! file (`put_file`) without a second copy.
 //!
 //! Nothing here knows the cache's format, authenticates, or retries: a failed request is the
 //! caller's error.
@@ -167,13 +168,38 @@ impl Backend for HttpBackend {
             Ok(len)
         })();
         let len = spooled.map_err(CacheError::io(format!("cannot read what goes to `{url}`")))?;
+        self.send_put(path, &url, spool, len, content_type)
+    }
+
+    fn put_file(
+        &self,
+        path: &str,
+        file: std::fs::File,
+        size: u64,
+        content_type: &str,
+    ) -> Result<(), CacheError> {
+        let url = self.file_url(path)?;
+        self.send_put(path, &url, file, size, content_type)
+    }
+}
+
+impl HttpBackend {
+    /// `PUT url` with `len` bytes of `body`.
+    fn send_put(
+        &self,
+        path: &str,
+        url: &str,
+        body: impl Read + Send + 'static,
+        len: u64,
+        content_type: &str,
+    ) -> Result<(), CacheError> {
         let response = self
             .agent
-            .put(&url)
+            .put(url)
             .header("Content-Type", content_type)
             .header("Content-Length", len.to_string())
-            .send(ureq::SendBody::from_owned_reader(spool))
-            .map_err(transport("PUT", &url))?;
+            .send(ureq::SendBody::from_owned_reader(body))
+            .map_err(transport("PUT", url))?;
         let status = response.status();
         if status.is_success() {
             Ok(())

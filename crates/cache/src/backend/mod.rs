@@ -31,6 +31,18 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// the old file or the whole new one, never a part. `content_type` is the MIME type
     /// servers give it (`text/x-nix-narinfo`, `application/x-nix-nar`).
     fn put(&self, path: &str, data: &mut dyn Read, content_type: &str) -> Result<(), CacheError>;
+
+    /// `put` of a whole file of `size` bytes, read from its current position: a backend that
+    /// needs the length first (HTTP) sends it as it is instead of copying it.
+    fn put_file(
+        &self,
+        path: &str,
+        mut file: std::fs::File,
+        _size: u64,
+        content_type: &str,
+    ) -> Result<(), CacheError> {
+        self.put(path, &mut file, content_type)
+    }
 }
 
 /// Opens the backend of a cache URL. The URL's query (`?compression=zstd`) is the caller's.
